@@ -1,0 +1,59 @@
+#pragma once
+// 2-D convolution (groups = 1) by GEMM: weights packed once at load, input columns packed
+// in tiles at run time (im2col never materialised), bias + residual + ReLU fused at the end.
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "ffnet/tensor.hpp"
+#include "ops/isa.hpp"
+
+namespace ffnet::ops {
+
+// Geometry of a convolution. Stride and zero padding are the same along both axes.
+struct ConvShape {
+  int in_channels = 0;
+  int out_channels = 0;
+  int kernel_h = 1;
+  int kernel_w = 1;
+  int stride = 1;
+  int pad = 0;
+
+  bool operator==(const ConvShape&) const = default;
+};
+
+// Output size for an input of `in` (throws ffnet::Error if channels disagree or the output
+// would be empty).
+Dims conv_output_dims(const ConvShape& shape, Dims in);
+
+// What happens after the multiply-accumulate: out = relu?(conv(in) + bias + residual).
+struct ConvEpilogue {
+  ConstView residual;  // same dims as the output; data == nullptr means none
+  bool relu = false;
+};
+
+// A convolution ready to run: weights (OIHW, float32) and bias (per output channel, may be
+// null for zero) copied into the packed layout of the chosen kernel family.
+class PackedConv {
+ public:
+  PackedConv(const ConvShape& shape, const float* weight_oihw, const float* bias, Isa isa);
+  ~PackedConv();
+  PackedConv(PackedConv&&) noexcept;
+  PackedConv& operator=(PackedConv&&) noexcept;
+
+  const ConvShape& shape() const;
+  Isa isa() const;
+
+  // Floats of scratch memory that run() needs for this input size and thread count.
+  std::size_t scratch_floats(Dims in, int threads) const;
+
+  // Thread-safe (const, all mutable state in `scratch`). Results do not depend on `threads`.
+  void run(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
+           std::span<float> scratch) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ffnet::ops

@@ -1,0 +1,16 @@
+#pragma once
+// The `_pre_down` input smoothing: reflect-pad one row at the top and the bottom (row -1 =
+// row 1, row H = row H-2; no column padding), then a depthwise 5x5 convolution with stride 2,
+// no padding, no bias.
+#include "ffnet/tensor.hpp"
+
+namespace ffnet::ops {
+
+inline constexpr int kSmoothingTaps = 5;
+
+// Throws ffnet::Error(input) when the input is too small (H < 3 or W < 5).
+Dims smoothing_output_dims(Dims in);
+// weight: [C][5][5] (the checkpoint's [C, 1, 5, 5]).
+void pre_down_smooth(ConstView in, View out, const float* weight, int threads);
+
+}  // namespace ffnet::ops
