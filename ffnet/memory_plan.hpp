@@ -1,0 +1,24 @@
+#pragma once
+// Activation memory planned over the whole graph: every intermediate value gets an offset in
+// one arena, and values whose lifetimes do not overlap share memory.
+#include <cstddef>
+#include <vector>
+
+#include "ffnet/graph.hpp"
+
+namespace ffnet {
+
+inline constexpr std::size_t kNotInArena = ~std::size_t{0};
+
+struct MemoryPlan {
+  std::vector<std::size_t> offsets;  // floats, per ValueId; kNotInArena for input and output
+  std::size_t arena_floats = 0;
+  std::size_t naive_floats = 0;  // what one buffer per value would take, for comparison
+};
+
+// Values live from the node that produces them to the last node that reads them. Offsets are
+// assigned greedily, largest first, at the lowest 64-byte-aligned offset that does not
+// overlap a placed value with an overlapping lifetime.
+MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims);
+
+}  // namespace ffnet

@@ -1,0 +1,263 @@
+#include "ffnet/network.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+#include <set>
+
+#include "ffnet/error.hpp"
+#include "ops/conv.hpp"
+#include "ops/elementwise.hpp"
+#include "ops/pooling.hpp"
+#include "ops/reference.hpp"
+#include "ops/resize.hpp"
+#include "ops/smoothing.hpp"
+#include "weights/batchnorm.hpp"
+#include "weights/safetensors.hpp"
+
+namespace ffnet {
+
+// The parameters one node needs at run time, prepared at load.
+struct Network::NodeWeights {
+  std::optional<ops::PackedConv> packed;  // convolutions, optimised path
+  Tensor weight;  // convolutions on the reference path (folded OIHW), smoothing, linear
+  Tensor bias;    // convolutions on the reference path (folded), linear
+};
+
+namespace {
+
+constexpr std::size_t kMaxProblemsListed = 25;
+
+// Every mismatch between the file and the architecture, listed together.
+void validate_tensors(const weights::SafetensorsFile& file, const Graph& graph,
+                      const ModelConfig& config) {
+  std::vector<std::string> problems;
+  std::set<std::string> known;
+  for (const TensorSpec& spec : required_tensors(graph)) {
+    known.insert(spec.name);
+    const weights::TensorInfo* info = file.find(spec.name);
+    auto shape_str = [](const std::vector<std::int64_t>& s) {
+      std::string out = "[";
+      for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+      return out + "]";
+    };
+    if (!info) {
+      problems.push_back("missing tensor '" + spec.name + "' " + shape_str(spec.shape));
+    } else if (info->shape != spec.shape) {
+      problems.push_back("tensor '" + spec.name + "' has shape " + shape_str(info->shape) + ", expected " +
+                         shape_str(spec.shape));
+    } else if (info->dtype != weights::DType::f32 && info->dtype != weights::DType::f16 &&
+               info->dtype != weights::DType::bf16 && info->dtype != weights::DType::f64) {
+      problems.push_back("tensor '" + spec.name + "' has dtype " + weights::dtype_name(info->dtype) +
+                         ", expected a floating-point type");
+    }
+  }
+  for (const std::string& name : ignored_tensors(graph, config)) known.insert(name);
+  for (const auto& info : file.tensors())
+    if (!known.count(info.name)) problems.push_back("unexpected tensor '" + info.name + "'");
+  if (problems.empty()) return;
+  std::string message = file.name() + ": does not match " + config.name + " (" +
+                        std::to_string(problems.size()) + " problems):";
+  for (std::size_t i = 0; i < problems.size() && i < kMaxProblemsListed; ++i) message += "\n  " + problems[i];
+  if (problems.size() > kMaxProblemsListed)
+    message += "\n  ... and " + std::to_string(problems.size() - kMaxProblemsListed) + " more";
+  throw_input(message);
+}
+
+Tensor read_finite(const weights::SafetensorsFile& file, const std::string& name) {
+  Tensor t = file.read_f32(*file.find(name));
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (!std::isfinite(t.data()[i]))
+      throw_input(file.name() + ": tensor '" + name + "' contains non-finite values (NaN or infinity)");
+  return t;
+}
+
+// Conv weight and bias with the batch norm folded in.
+std::pair<Tensor, Tensor> folded_conv(const weights::SafetensorsFile& file, const ConvNode& node) {
+  Tensor weight = read_finite(file, node.params.weight);
+  Tensor bias({node.shape.out_channels});
+  if (!node.params.bias.empty()) bias = read_finite(file, node.params.bias);
+  const std::string& bn = node.params.batchnorm;
+  if (!bn.empty()) {
+    Tensor gamma = read_finite(file, bn + ".weight"), beta = read_finite(file, bn + ".bias");
+    Tensor mean = read_finite(file, bn + ".running_mean"), var = read_finite(file, bn + ".running_var");
+    const std::string what = file.name() + ": " + bn;
+    weights::fold_batchnorm(what.c_str(), node.shape.out_channels, weight.size() / std::size_t(node.shape.out_channels),
+                            weight.data(), bias.data(), {gamma.data(), beta.data(), mean.data(), var.data()});
+  }
+  return {std::move(weight), std::move(bias)};
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace
+
+Network::Network() = default;
+Network::Network(Network&&) noexcept = default;
+Network& Network::operator=(Network&&) noexcept = default;
+Network::~Network() = default;
+
+void Workspace::set_threads(int threads) {
+  if (threads < 0) throw_usage("thread count must be positive, got " + std::to_string(threads));
+  threads_ = threads == 0 ? omp_get_max_threads() : threads;
+}
+
+Network Network::load(const std::string& path, const LoadOptions& options) {
+  return load(weights::SafetensorsFile::open(path), options);
+}
+
+Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& options) {
+  std::string model = options.model;
+  if (model.empty()) {
+    auto it = file.metadata().find("model");
+    if (it == file.metadata().end())
+      throw_usage(file.name() + ": the file does not name its model (no 'model' in its metadata); give the model name");
+    model = it->second;
+  }
+  Network net;
+  net.config_ = model_config(model);
+  net.graph_ = build_graph(net.config_);
+  net.reference_ops_ = options.reference_ops;
+  net.isa_ = options.isa.value_or(ops::best_isa());
+  if (!ops::isa_supported(net.isa_))
+    throw_usage(std::string("this CPU cannot run the ") + std::string(ops::isa_name(net.isa_)) + " kernels");
+  validate_tensors(file, net.graph_, net.config_);
+
+  net.weights_.resize(net.graph_.nodes.size());
+  for (std::size_t i = 0; i < net.graph_.nodes.size(); ++i) {
+    NodeWeights& w = net.weights_[i];
+    const Node& node = net.graph_.nodes[i];
+    if (const auto* conv = std::get_if<ConvNode>(&node)) {
+      auto [weight, bias] = folded_conv(file, *conv);
+      if (net.reference_ops_) {
+        w.weight = std::move(weight);
+        w.bias = std::move(bias);
+      } else {
+        w.packed.emplace(conv->shape, weight.data(), bias.data(), net.isa_);
+      }
+    } else if (const auto* smooth = std::get_if<SmoothingNode>(&node)) {
+      w.weight = read_finite(file, smooth->weight);
+    } else if (const auto* linear = std::get_if<LinearNode>(&node)) {
+      w.weight = read_finite(file, linear->weight);
+      w.bias = read_finite(file, linear->bias);
+    }
+  }
+  return net;
+}
+
+std::vector<std::int64_t> Network::output_shape(const std::vector<std::int64_t>& input_shape) const {
+  if (input_shape.size() != 4 || input_shape[1] != 3)
+    throw_input("input must be N x 3 x H x W, got a tensor of rank " + std::to_string(input_shape.size()));
+  for (std::int64_t d : input_shape)
+    if (d < 1 || d > (1 << 20)) throw_input("input dimension " + std::to_string(d) + " is out of range");
+  const Dims out = infer_dims(graph_, {3, int(input_shape[2]), int(input_shape[3])})[std::size_t(graph_.output)];
+  if (config_.task == Task::classification) return {input_shape[0], out.c};
+  return {input_shape[0], out.c, out.h, out.w};
+}
+
+void Network::prepare(Workspace& ws, Dims input) const {
+  if (ws.planned_for_ == this && ws.planned_dims_ == input && ws.planned_threads_ == ws.threads_) return;
+  ws.dims_ = infer_dims(graph_, input);
+  ws.plan_ = plan_memory(graph_, ws.dims_);
+  std::size_t scratch = 0;
+  for (std::size_t i = 0; i < graph_.nodes.size(); ++i)
+    if (const auto* conv = std::get_if<ConvNode>(&graph_.nodes[i]); conv && weights_[i].packed)
+      scratch = std::max(scratch, weights_[i].packed->scratch_floats(ws.dims_[std::size_t(conv->input)], ws.threads_));
+  if (ws.arena_.size() < ws.plan_.arena_floats) ws.arena_.resize(ws.plan_.arena_floats);
+  if (ws.scratch_.size() < scratch) ws.scratch_.resize(scratch);
+  ws.planned_for_ = this;
+  ws.planned_dims_ = input;
+  ws.planned_threads_ = ws.threads_;
+}
+
+Tensor Network::forward(const Tensor& input, int threads) const {
+  Workspace ws(threads);
+  Tensor output;
+  forward(input, output, ws);
+  return output;
+}
+
+void Network::forward(const Tensor& input, Tensor& output, Workspace& ws) const {
+  const std::vector<std::int64_t> out_shape = output_shape(input.shape());
+  const Dims in_dims = input.image_dims();
+  prepare(ws, in_dims);
+  if (output.shape() != out_shape) output = Tensor(out_shape);
+
+  std::vector<View> values(std::size_t(graph_.value_count()));
+  for (int n = 0; n < input.batch(); ++n) {
+    for (std::size_t v = 0; v < values.size(); ++v)
+      if (ws.plan_.offsets[v] != kNotInArena) values[v] = {ws.arena_.data() + ws.plan_.offsets[v], ws.dims_[v]};
+    // The input is only ever read: no node writes to a value it reads.
+    values[std::size_t(graph_.input)] = {const_cast<float*>(input.image(n).data), in_dims};
+    values[std::size_t(graph_.output)] = output.image(n);
+    for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (!ws.observer) {
+        run_node(i, values, ws);
+        continue;
+      }
+      const double start = omp_get_wtime();
+      run_node(i, values, ws);
+      const double ms = (omp_get_wtime() - start) * 1e3;
+      const ValueId out = node_output(graph_.nodes[i]);
+      ws.observer(NodeEvent{graph_.nodes[i], graph_.value_names[std::size_t(out)], values[std::size_t(out)], ms, n});
+    }
+  }
+}
+
+void Network::run_node(std::size_t index, std::vector<View>& values, Workspace& ws) const {
+  const NodeWeights& w = weights_[index];
+  const int threads = ws.threads_;
+  const bool ref = reference_ops_;
+  auto at = [&](ValueId v) -> View { return v == kNoValue ? View{} : values[std::size_t(v)]; };
+  std::visit(
+      Overloaded{
+          [&](const ConvNode& n) {
+            const ops::ConvEpilogue epilogue{at(n.residual), n.relu};
+            if (ref)
+              reference::conv2d(n.shape, w.weight.data(), w.bias.data(), at(n.input), at(n.output), epilogue);
+            else
+              w.packed->run(at(n.input), at(n.output), epilogue, threads,
+                            std::span<float>(ws.scratch_.data(), ws.scratch_.size()));
+          },
+          [&](const MaxPoolNode& n) {
+            if (ref) reference::max_pool(n.shape, at(n.input), at(n.output));
+            else ops::max_pool(n.shape, at(n.input), at(n.output), threads);
+          },
+          [&](const ResizeNode& n) {
+            if (ref) reference::resize(n.mode, at(n.input), at(n.output), at(n.add));
+            else ops::resize(n.mode, at(n.input), at(n.output), at(n.add), threads);
+          },
+          [&](const ConcatNode& n) {
+            std::vector<ConstView> parts;
+            for (ValueId v : n.inputs) parts.push_back(at(v));
+            if (ref) reference::concat_channels(parts, at(n.output));
+            else ops::concat_channels(parts, at(n.output), threads);
+          },
+          [&](const SmoothingNode& n) {
+            if (ref) reference::pre_down_smooth(at(n.input), at(n.output), w.weight.data());
+            else ops::pre_down_smooth(at(n.input), at(n.output), w.weight.data(), threads);
+          },
+          [&](const AddNode& n) {
+            if (ref) reference::add(at(n.a), at(n.b), at(n.output));
+            else ops::add(at(n.a), at(n.b), at(n.output), threads);
+          },
+          [&](const GlobalPoolNode& n) {
+            if (ref) reference::global_average_pool(at(n.input), at(n.output).data);
+            else ops::global_average_pool(at(n.input), at(n.output).data, threads);
+          },
+          [&](const LinearNode& n) {
+            if (ref)
+              reference::linear(w.weight.data(), w.bias.data(), n.in_features, n.out_features, at(n.input).data,
+                                at(n.output).data);
+            else
+              ops::linear(w.weight.data(), w.bias.data(), n.in_features, n.out_features, at(n.input).data,
+                          at(n.output).data, threads);
+          },
+      },
+      graph_.nodes[index]);
+}
+
+}  // namespace ffnet

@@ -1,0 +1,100 @@
+#pragma once
+// A loaded FFNet model: weights validated against the architecture, batch norm folded and
+// kernels' panels packed once at load. forward() is const and thread-safe; every mutable
+// buffer lives in the caller's Workspace.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ffnet/graph.hpp"
+#include "ffnet/memory_plan.hpp"
+#include "ffnet/model_config.hpp"
+#include "ffnet/tensor.hpp"
+#include "ops/isa.hpp"
+
+namespace ffnet {
+
+namespace weights {
+class SafetensorsFile;
+}
+
+struct LoadOptions {
+  std::string model;              // overrides the model name in the file's metadata
+  std::optional<ops::Isa> isa;    // kernel family; default: the best this CPU supports
+  bool reference_ops = false;     // run every op through the naive reference (slow; for tests)
+};
+
+// What a Workspace observer sees after each node (profiling, tests).
+struct NodeEvent {
+  const Node& node;
+  const std::string& value_name;  // the node's output value
+  ConstView output;
+  double milliseconds;
+  int image;  // index in the batch
+};
+
+// Scratch and activation memory for running a Network; reused across calls (no allocation
+// after the first call for a given input size). One Workspace per concurrent caller.
+class Workspace {
+ public:
+  explicit Workspace(int threads = 0) { set_threads(threads); }
+  int threads() const { return threads_; }
+  void set_threads(int threads);  // 0: every core the process may use
+
+  std::function<void(const NodeEvent&)> observer;  // optional
+
+  std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
+  std::size_t scratch_bytes() const { return scratch_.size() * sizeof(float); }
+
+ private:
+  friend class Network;
+  int threads_ = 1;
+  const void* planned_for_ = nullptr;  // the Network whose plan is cached
+  Dims planned_dims_;
+  int planned_threads_ = 0;
+  std::vector<Dims> dims_;
+  MemoryPlan plan_;
+  AlignedBuffer arena_;
+  AlignedBuffer scratch_;
+};
+
+class Network {
+ public:
+  // Loads a safetensors file; the model name comes from its metadata unless options.model
+  // gives one. Throws ffnet::Error naming the file and every problem found.
+  static Network load(const std::string& path, const LoadOptions& options = {});
+  static Network load(const weights::SafetensorsFile& file, const LoadOptions& options = {});
+
+  Network(Network&&) noexcept;
+  Network& operator=(Network&&) noexcept;
+  ~Network();
+
+  const ModelConfig& config() const { return config_; }
+  const Graph& graph() const { return graph_; }
+  ops::Isa isa() const { return isa_; }
+  bool uses_reference_ops() const { return reference_ops_; }
+
+  // Output shape for a float32 N x 3 x H x W input: [N, 19, h, w] or [N, 1000].
+  std::vector<std::int64_t> output_shape(const std::vector<std::int64_t>& input_shape) const;
+
+  // input: N x 3 x H x W float32, normalised (spec section 7). Any H, W the layers allow.
+  Tensor forward(const Tensor& input, int threads = 0) const;
+  void forward(const Tensor& input, Tensor& output, Workspace& workspace) const;
+
+ private:
+  struct NodeWeights;
+  Network();
+  void prepare(Workspace& ws, Dims input) const;
+  void run_node(std::size_t index, std::vector<View>& values, Workspace& ws) const;
+
+  ModelConfig config_;
+  Graph graph_;
+  ops::Isa isa_ = ops::Isa::scalar;
+  bool reference_ops_ = false;
+  std::vector<NodeWeights> weights_;  // parallel to graph_.nodes
+};
+
+}  // namespace ffnet
