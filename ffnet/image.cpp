@@ -1,0 +1,112 @@
+#include "ffnet/image.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "ffnet/atomic_file.hpp"
+#include "ffnet/error.hpp"
+
+#define STBI_NO_STDIO
+#define STBI_WRITE_NO_STDIO
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+namespace ffnet {
+namespace {
+
+constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
+constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
+
+std::vector<std::uint8_t> read_whole_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw_input(path + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    std::fclose(f);
+    throw_input(path + ": not a regular file");
+  }
+  if (st.st_size > kMaxImageFileBytes) {
+    std::fclose(f);
+    throw_input(path + ": image file larger than 1 GiB");
+  }
+  std::vector<std::uint8_t> bytes(std::size_t(st.st_size));
+  std::size_t got = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+  if (got != bytes.size()) throw_input(path + ": read failed");
+  return bytes;
+}
+
+}  // namespace
+
+Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name, const ImageLimits& limits) {
+  if (limits.max_side < 1 || limits.max_side > kMaxImageSideCompiled || limits.max_pixels < 1)
+    throw_usage("image limits must be 1.." + std::to_string(kMaxImageSideCompiled) + " pixels per side");
+  if (bytes.size() > std::size_t(kMaxImageFileBytes)) throw_input(name + ": image file larger than 1 GiB");
+  const int len = int(bytes.size());
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_memory(bytes.data(), len, &width, &height, &channels))
+    throw_input(name + ": not a decodable PNG, JPEG or BMP image (" + stbi_failure_reason() + ")");
+  if (width < 1 || height < 1) throw_input(name + ": image has no pixels");
+  if (width > limits.max_side || height > limits.max_side ||
+      std::int64_t(width) * std::int64_t(height) > limits.max_pixels)
+    throw_input(name + ": image of " + std::to_string(width) + "x" + std::to_string(height) +
+                " exceeds the limit of " + std::to_string(limits.max_side) + " pixels per side and " +
+                std::to_string(limits.max_pixels) + " pixels in all");
+  int w = 0, h = 0, source_channels = 0;
+  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &source_channels, 3);
+  if (!pixels) throw_input(name + ": cannot decode image (" + stbi_failure_reason() + ")");
+  Image image;
+  if (w != width || h != height) {
+    stbi_image_free(pixels);
+    throw_input(name + ": image header and data disagree about its size");
+  }
+  image.width = w;
+  image.height = h;
+  image.rgb.assign(pixels, pixels + std::size_t(w) * std::size_t(h) * 3);
+  stbi_image_free(pixels);
+  return image;
+}
+
+Image load_image(const std::string& path, const ImageLimits& limits) {
+  const std::vector<std::uint8_t> bytes = read_whole_file(path);
+  return decode_image(bytes, path, limits);
+}
+
+Tensor image_to_input(const Image& image) {
+  Tensor t({1, 3, image.height, image.width});
+  const std::size_t plane = std::size_t(image.width) * std::size_t(image.height);
+  for (int c = 0; c < 3; ++c) {
+    float* out = t.data() + std::size_t(c) * plane;
+    const float scale = 1.0f / (255.0f * kStd[c]);
+    const float shift = kMean[c] / kStd[c];
+    for (std::size_t i = 0; i < plane; ++i) out[i] = float(image.rgb[3 * i + std::size_t(c)]) * scale - shift;
+  }
+  return t;
+}
+
+void write_png(const std::string& path, int width, int height, int channels, const std::uint8_t* pixels) {
+  struct Sink {
+    std::vector<std::uint8_t> bytes;
+  } sink;
+  auto append = [](void* context, void* data, int size) {
+    auto* s = static_cast<Sink*>(context);
+    auto* p = static_cast<std::uint8_t*>(data);
+    s->bytes.insert(s->bytes.end(), p, p + size);
+  };
+  if (!stbi_write_png_to_func(append, &sink, width, height, channels, pixels, width * channels))
+    throw_input(path + ": PNG encoding failed");
+  write_file_atomically(path, sink.bytes.data(), sink.bytes.size());
+}
+
+bool has_image_extension(const std::string& path) {
+  std::string ext = path.substr(path.find_last_of('.') == std::string::npos ? path.size() : path.find_last_of('.'));
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
+}
+
+}  // namespace ffnet

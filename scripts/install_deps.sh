@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ffnet.cpp needs, skipping those already installed.
+#   scripts/install_deps.sh build    compiler, meson, ninja, stb
+#   scripts/install_deps.sh test     + doctest, Eigen, python3-torch, python3-numpy
+#   scripts/install_deps.sh bench    + Google Benchmark, Eigen
+#   scripts/install_deps.sh fuzz     + clang with libFuzzer and the sanitizer runtimes
+set -euo pipefail
+
+packages=(g++ meson ninja-build pkg-config libstb-dev)
+for group in "$@"; do
+  case "$group" in
+    build) ;;
+    test) packages+=(doctest-dev libeigen3-dev libbenchmark-dev python3-torch python3-numpy) ;;
+    bench) packages+=(libbenchmark-dev libeigen3-dev python3-torch python3-numpy) ;;
+    fuzz) packages+=(clang libclang-rt-14-dev doctest-dev libeigen3-dev libbenchmark-dev) ;;
+    *) echo "install_deps.sh: unknown group '$group' (build, test, bench, fuzz)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install_deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,29 @@
+#pragma once
+// Comparing our tensors with reference tensors: max |diff| relative to max |ref|.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+namespace ffnet::testing {
+
+struct Difference {
+  double max_abs_diff = 0;
+  double max_abs_ref = 0;
+  std::size_t non_finite = 0;
+  double relative() const { return max_abs_ref > 0 ? max_abs_diff / max_abs_ref : max_abs_diff; }
+};
+
+inline Difference compare(const float* ours, const float* ref, std::size_t n) {
+  Difference d;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(ours[i]) || !std::isfinite(ref[i])) {
+      ++d.non_finite;
+      continue;
+    }
+    d.max_abs_diff = std::max(d.max_abs_diff, std::abs(double(ours[i]) - double(ref[i])));
+    d.max_abs_ref = std::max(d.max_abs_ref, std::abs(double(ref[i])));
+  }
+  return d;
+}
+
+}  // namespace ffnet::testing

@@ -1,0 +1,155 @@
+// End to end against PyTorch: checkpoints saved by scripts/make_reference.py with
+// torch.save, converted by scripts/convert_checkpoint.py, loaded by Network. Every named
+// intermediate map and the output must satisfy max|diff| <= 1e-4 * max|ref|.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "ffnet/ffnet.hpp"
+#include "tests/tensor_compare.hpp"
+#include "weights/json.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;  // relative to max |ref|, per tensor
+
+// The models the issue requires, one per architectural feature (stems A/B/C, basic and
+// bottleneck blocks, `d`, every Up-head and head preset, mobile nearest upsampling,
+// pre-downsampling, 3-stage backbones, classification).
+const char* const kRequiredModels[] = {
+    "segmentation_ffnet18_dAAA",       "segmentation_ffnet50_AAA",
+    "segmentation_ffnet34_ABB",        "segmentation_ffnet86S_dBBB",
+    "segmentation_ffnet40S_BCC_mobile_pre_down", "segmentation_ffnet46N_CBB",
+    "segmentation_ffnet122NS_CCC_mobile", "segmentation_ffnet54S_dBBB_mobile",
+    "classification_ffnet18_AAX",      "classification_ffnet46NS_CBX_mobile",
+};
+
+fs::path refdata() {
+  const char* dir = std::getenv("FFNET_REFDATA");
+  REQUIRE_MESSAGE(dir, "FFNET_REFDATA must name the directory made by scripts/make_test_references.py");
+  return dir;
+}
+
+ffnet::json::Value read_json(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "cannot read ", path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return ffnet::json::parse(text.str());
+}
+
+struct Case {
+  fs::path dir;  // <refdata>/<model>/<H>x<W>
+  ffnet::Tensor input;
+  ffnet::Tensor output;
+  std::map<std::string, ffnet::Tensor> features;
+};
+
+std::vector<Case> load_cases(const fs::path& model_dir) {
+  const auto meta = read_json(model_dir / "meta.json");
+  std::vector<Case> cases;
+  for (const auto& size : meta.find("sizes")->as_array()) {
+    Case c;
+    c.dir = model_dir / (std::to_string(size.as_array()[0].as_int()) + "x" + std::to_string(size.as_array()[1].as_int()));
+    c.input = ffnet::weights::read_npy((c.dir / "input.npy").string());
+    c.output = ffnet::weights::read_npy((c.dir / "output.npy").string());
+    for (const auto& f : meta.find("features")->as_array())
+      c.features.emplace(f.as_string(), ffnet::weights::read_npy((c.dir / "features" / (f.as_string() + ".npy")).string()));
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// Runs the network, checking every intermediate map that has a reference as it is produced.
+void check_against_reference(const ffnet::Network& net, const Case& c, int threads, const std::string& label) {
+  ffnet::Workspace ws(threads);
+  std::size_t checked = 0;
+  double worst = 0;
+  ws.observer = [&](const ffnet::NodeEvent& e) {
+    auto it = c.features.find(e.value_name);
+    if (it == c.features.end()) return;
+    CAPTURE(label);
+    CAPTURE(e.value_name);
+    REQUIRE(it->second.size() == e.output.dims.size());
+    auto d = ffnet::testing::compare(e.output.data, it->second.data(), it->second.size());
+    CHECK(d.non_finite == 0);
+    CHECK_MESSAGE(d.max_abs_diff <= kTolerance * d.max_abs_ref, "max|diff| ", d.max_abs_diff, " max|ref| ", d.max_abs_ref);
+    worst = std::max(worst, d.relative());
+    ++checked;
+  };
+  ffnet::Tensor out;
+  net.forward(c.input, out, ws);
+  CHECK_MESSAGE(checked == c.features.size(), label, ": some reference maps have no counterpart in our graph");
+  REQUIRE(out.shape() == c.output.shape());
+  auto d = ffnet::testing::compare(out.data(), c.output.data(), out.size());
+  CAPTURE(label);
+  CHECK(d.non_finite == 0);
+  CHECK_MESSAGE(d.max_abs_diff <= kTolerance * d.max_abs_ref, "output max|diff| ", d.max_abs_diff, " max|ref| ", d.max_abs_ref);
+  MESSAGE(label, ": output rel diff ", d.relative(), ", worst intermediate ", worst, " (", checked, " maps)");
+}
+
+}  // namespace
+
+TEST_CASE("every required model matches PyTorch at both sizes, on every kernel family and the reference ops") {
+  const fs::path root = refdata();
+  for (const char* model : kRequiredModels) {
+    CAPTURE(model);
+    const fs::path model_dir = root / model;
+    REQUIRE_MESSAGE(fs::exists(model_dir / "model.safetensors"), "missing reference data for ", model);
+    const std::vector<Case> cases = load_cases(model_dir);
+    REQUIRE(cases.size() >= 2);
+    // The model name comes from the converted file's metadata.
+    const std::string weights = (model_dir / "model.safetensors").string();
+    const ffnet::Network best = ffnet::Network::load(weights);
+    CHECK(best.config().name == model);
+    for (const Case& c : cases)
+      check_against_reference(best, c, 2, std::string(model) + " " + c.dir.filename().string() + " " +
+                                              std::string(ffnet::ops::isa_name(best.isa())));
+    // The fast paths switched off one by one: every other kernel family, then no kernels at all.
+    for (ffnet::ops::Isa isa : ffnet::ops::supported_isas()) {
+      if (isa == best.isa()) continue;
+      const ffnet::Network net = ffnet::Network::load(weights, {.isa = isa});
+      check_against_reference(net, cases.back(), 2, std::string(model) + " " + std::string(ffnet::ops::isa_name(isa)));
+    }
+    const ffnet::Network reference = ffnet::Network::load(weights, {.reference_ops = true});
+    check_against_reference(reference, cases.back(), 1, std::string(model) + " reference ops");
+  }
+}
+
+TEST_CASE("results are bit-identical for any thread count") {
+  const fs::path model_dir = refdata() / "segmentation_ffnet40S_BCC_mobile_pre_down";
+  const std::vector<Case> cases = load_cases(model_dir);
+  const ffnet::Network net = ffnet::Network::load((model_dir / "model.safetensors").string());
+  for (const Case& c : cases) {
+    ffnet::Tensor one = net.forward(c.input, 1);
+    for (int threads : {2, 3}) {
+      ffnet::Tensor many = net.forward(c.input, threads);
+      REQUIRE(many.size() == one.size());
+      CHECK(std::memcmp(many.data(), one.data(), one.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("a batch gives the same result as its images one by one") {
+  const fs::path model_dir = refdata() / "segmentation_ffnet46N_CBB";
+  const std::vector<Case> cases = load_cases(model_dir);
+  const ffnet::Network net = ffnet::Network::load((model_dir / "model.safetensors").string());
+  const ffnet::Tensor& x = cases.front().input;
+  ffnet::Tensor batch({2, 3, x.shape()[2], x.shape()[3]});
+  std::memcpy(batch.data(), x.data(), x.size() * sizeof(float));
+  for (std::size_t i = 0; i < x.size(); ++i) batch.data()[x.size() + i] = -x.data()[i];
+  ffnet::Workspace ws(2);
+  ffnet::Tensor both;
+  net.forward(batch, both, ws);
+  ffnet::Tensor first;
+  net.forward(x, first, ws);
+  CHECK(std::memcmp(both.data(), first.data(), first.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(both.data() + first.size(), first.data(), first.size() * sizeof(float)) != 0);
+}
