@@ -1,0 +1,25 @@
+#pragma once
+// Argument checks shared by the ops. A mismatch here is a bug in the caller (internal error);
+// sizes that make an op impossible are reported by the ops themselves as input errors.
+#include <string>
+
+#include "ffnet/error.hpp"
+#include "ffnet/tensor.hpp"
+
+namespace ffnet::ops::detail {
+
+inline void check_threads(const char* op, int threads) {
+  if (threads < 1) throw_internal(std::string(op) + ": thread count " + std::to_string(threads) + " < 1");
+}
+
+inline void check_same_dims(const char* op, const char* what, Dims got, Dims want) {
+  if (!(got == want))
+    throw_internal(std::string(op) + ": " + what + " dims " + got.str() + " != " + want.str());
+}
+
+inline void check_not_empty(const char* op, Dims d) {
+  if (d.c < 1 || d.h < 1 || d.w < 1)
+    throw_input(std::string(op) + ": empty tensor " + d.str());
+}
+
+}  // namespace ffnet::ops::detail
