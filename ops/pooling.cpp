@@ -24,6 +24,38 @@ inline Window window(const MaxPoolShape& s, int o, int in_size) {
   return {std::max(start, 0), std::min(start + s.kernel, in_size)};
 }
 
+// Output columns [first, last) whose windows lie wholly inside the input.
+struct Interior {
+  int first;
+  int last;
+};
+Interior interior_columns(const MaxPoolShape& s, int in_w, int out_w) {
+  int first = std::min((s.pad + s.stride - 1) / s.stride, out_w);
+  const int room = in_w + s.pad - s.kernel;  // the last window's start, if inside
+  int last = room < 0 ? 0 : std::min(out_w, room / s.stride + 1);
+  last = std::max(first, last);
+  return {first, last};
+}
+
+// dst[x] = max of the window of output column x over the column maxima `cm`. Interior columns
+// go tap by tap over the whole range (strided loads the compiler vectorises); the clipped
+// border windows one by one. Both visit a window's columns left to right.
+void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior interior,
+                      float* dst, int out_w) {
+  auto clipped = [&](int x) {
+    const Window wx = window(s, x, in_w);
+    float best = cm[wx.first];
+    for (int ix = wx.first + 1; ix < wx.last; ++ix) best = max_step(best, cm[ix]);
+    dst[x] = best;
+  };
+  for (int x = 0; x < interior.first; ++x) clipped(x);
+  const float* base = cm - s.pad;
+  for (int x = interior.first; x < interior.last; ++x) dst[x] = base[x * s.stride];
+  for (int k = 1; k < s.kernel; ++k)
+    for (int x = interior.first; x < interior.last; ++x) dst[x] = max_step(dst[x], base[x * s.stride + k]);
+  for (int x = interior.last; x < out_w; ++x) clipped(x);
+}
+
 }  // namespace
 
 void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
@@ -31,6 +63,7 @@ void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
   detail::check_same_dims("max_pool", "output", out.dims, max_pool_output_dims(s, in.dims));
   const int rows = out.dims.c * out.dims.h;
   const int in_w = in.dims.w;
+  const Interior interior = interior_columns(s, in_w, out.dims.w);
 
 #pragma omp parallel num_threads(threads)
   {
@@ -46,13 +79,7 @@ void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
         const float* src = in.row(c, iy);
         for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
       }
-      float* dst = out.row(c, y);
-      for (int x = 0; x < out.dims.w; ++x) {
-        const Window wx = window(s, x, in_w);
-        float best = cm[wx.first];
-        for (int ix = wx.first + 1; ix < wx.last; ++ix) best = max_step(best, cm[ix]);
-        dst[x] = best;
-      }
+      max_over_columns(s, cm, in_w, interior, out.row(c, y), out.dims.w);
     }
   }
 }

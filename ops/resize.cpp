@@ -3,6 +3,8 @@
 // output rows share source rows when upsampling), then pairs of cached rows are blended.
 #include "ops/resize.hpp"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -67,6 +69,30 @@ inline float blend(float t0, float w0, float t1, float w1) {
   return float(double(t0) * double(w0) + double(product1));
 }
 
+// blend() of four lanes with SSE2, written out because the compiler's own vectorisation of
+// the float <-> double conversions spills to the stack.
+inline __m128 blend4(__m128 t0, __m128d w0, __m128 t1, __m128 w1) {
+  const __m128 product1 = _mm_mul_ps(t1, w1);
+  const __m128d low = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(t0), w0), _mm_cvtps_pd(product1));
+  const __m128d high = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(_mm_movehl_ps(t0, t0)), w0),
+                                  _mm_cvtps_pd(_mm_movehl_ps(product1, product1)));
+  return _mm_movelh_ps(_mm_cvtpd_ps(low), _mm_cvtpd_ps(high));
+}
+
+// dst[x] = blend(top[x], h0, bottom[x], h1) (+ add[x] when add is not null).
+void blend_rows(const float* top, const float* bottom, float h0, float h1, const float* add,
+                float* dst, int width) {
+  const __m128d h0_vec = _mm_set1_pd(double(h0));
+  const __m128 h1_vec = _mm_set1_ps(h1);
+  int x = 0;
+  for (; x + 4 <= width; x += 4) {
+    __m128 v = blend4(_mm_loadu_ps(top + x), h0_vec, _mm_loadu_ps(bottom + x), h1_vec);
+    if (add) v = _mm_add_ps(v, _mm_loadu_ps(add + x));
+    _mm_storeu_ps(dst + x, v);
+  }
+  for (; x < width; ++x) dst[x] = add ? blend(top[x], h0, bottom[x], h1) + add[x] : blend(top[x], h0, bottom[x], h1);
+}
+
 // Two horizontally interpolated source rows, identified by channel * in_h + row.
 class RowCache {
  public:
@@ -114,14 +140,8 @@ void resize_bilinear(ConstView in, View out, ConstView add, int threads) {
       const std::int64_t key1 = std::int64_t(c) * in.dims.h + ty.i1[y];
       const float* top = cache.get(key0, key1, horizontal(ty.i0[y]));
       const float* bottom = cache.get(key1, key0, horizontal(ty.i1[y]));
-      const float h0 = ty.l0[y], h1 = ty.l1[y];
-      float* dst = out.row(c, int(y));
-      if (add.data) {
-        const float* extra = add.row(c, int(y));
-        for (int x = 0; x < out_w; ++x) dst[x] = blend(top[x], h0, bottom[x], h1) + extra[x];
-      } else {
-        for (int x = 0; x < out_w; ++x) dst[x] = blend(top[x], h0, bottom[x], h1);
-      }
+      blend_rows(top, bottom, ty.l0[y], ty.l1[y], add.data ? add.row(c, int(y)) : nullptr,
+                 out.row(c, int(y)), out_w);
     }
   }
 }
