@@ -30,16 +30,9 @@ void add(ConstView a, ConstView b, View out, int threads) {
 
 void concat_channels(std::span<const ConstView> inputs, View out, int threads) {
   detail::check_threads("concat_channels", threads);
-  int channels = 0;
-  for (const ConstView& in : inputs) {
-    detail::check_same_dims("concat_channels", "input", in.dims, Dims{in.dims.c, out.dims.h, out.dims.w});
-    channels += in.dims.c;
-  }
-  if (channels != out.dims.c)
-    throw_internal("concat_channels: inputs have " + std::to_string(channels) +
-                   " channels, output " + std::to_string(out.dims.c));
+  detail::check_concat(inputs, out.dims);
   std::vector<const float*> sources;  // the input plane of each output channel
-  sources.reserve(std::size_t(channels));
+  sources.reserve(std::size_t(out.dims.c));
   for (const ConstView& in : inputs)
     for (int c = 0; c < in.dims.c; ++c) sources.push_back(in.channel(c));
   const std::size_t plane_bytes = out.dims.plane() * sizeof(float);

@@ -14,15 +14,7 @@ void add(ConstView a, ConstView b, View out) {
 }
 
 void concat_channels(std::span<const ConstView> inputs, View out) {
-  int channels = 0;
-  for (const ConstView& in : inputs) {
-    ops::detail::check_same_dims("concat_channels", "input", in.dims,
-                                 Dims{in.dims.c, out.dims.h, out.dims.w});
-    channels += in.dims.c;
-  }
-  if (channels != out.dims.c)
-    throw_internal("concat_channels: inputs have " + std::to_string(channels) +
-                   " channels, output " + std::to_string(out.dims.c));
+  ops::detail::check_concat(inputs, out.dims);
   int first = 0;
   for (const ConstView& in : inputs) {
     for (int c = 0; c < in.dims.c; ++c)
