@@ -1,0 +1,107 @@
+// Max pooling as a column pass (the max over the window's rows, vectorised along the row) then
+// a row pass (the max over the window's columns), and global average pooling in double.
+#include "ops/pooling.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "ops/checks.hpp"
+
+namespace ffnet::ops {
+namespace {
+
+// PyTorch's update rule: a larger value or a NaN replaces the running maximum, so a NaN anywhere
+// in the window is the result. Written branch-free so that the column pass vectorises.
+inline float max_step(float best, float v) { return (v > best) | (v != v) ? v : best; }
+
+// The range [first, last) of input indices inside output index o's window.
+struct Window {
+  int first;
+  int last;
+};
+inline Window window(const MaxPoolShape& s, int o, int in_size) {
+  int start = o * s.stride - s.pad;
+  return {std::max(start, 0), std::min(start + s.kernel, in_size)};
+}
+
+// Output columns [first, last) whose windows lie wholly inside the input.
+struct Interior {
+  int first;
+  int last;
+};
+Interior interior_columns(const MaxPoolShape& s, int in_w, int out_w) {
+  int first = std::min((s.pad + s.stride - 1) / s.stride, out_w);
+  const int room = in_w + s.pad - s.kernel;  // the last window's start, if inside
+  int last = room < 0 ? 0 : std::min(out_w, room / s.stride + 1);
+  last = std::max(first, last);
+  return {first, last};
+}
+
+// dst[x] = max of the window of output column x over the column maxima `cm`. Interior columns
+// go tap by tap over the whole range (strided loads the compiler vectorises); the clipped
+// border windows one by one. Both visit a window's columns left to right.
+void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior interior,
+                      float* dst, int out_w) {
+  auto clipped = [&](int x) {
+    const Window wx = window(s, x, in_w);
+    float best = cm[wx.first];
+    for (int ix = wx.first + 1; ix < wx.last; ++ix) best = max_step(best, cm[ix]);
+    dst[x] = best;
+  };
+  for (int x = 0; x < interior.first; ++x) clipped(x);
+  const float* base = cm - s.pad;
+  for (int x = interior.first; x < interior.last; ++x) dst[x] = base[x * s.stride];
+  for (int k = 1; k < s.kernel; ++k)
+    for (int x = interior.first; x < interior.last; ++x) dst[x] = max_step(dst[x], base[x * s.stride + k]);
+  for (int x = interior.last; x < out_w; ++x) clipped(x);
+}
+
+}  // namespace
+
+void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
+  detail::check_threads("max_pool", threads);
+  detail::check_same_dims("max_pool", "output", out.dims, max_pool_output_dims(s, in.dims));
+  const int rows = out.dims.c * out.dims.h;
+  const int in_w = in.dims.w;
+  const Interior interior = interior_columns(s, in_w, out.dims.w);
+
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> column_max(std::size_t(in_w), 0.0f);
+#pragma omp for schedule(static)
+    for (int r = 0; r < rows; ++r) {
+      const int c = r / out.dims.h;
+      const int y = r % out.dims.h;
+      const Window wy = window(s, y, in.dims.h);
+      float* cm = column_max.data();
+      std::copy_n(in.row(c, wy.first), in_w, cm);
+      for (int iy = wy.first + 1; iy < wy.last; ++iy) {
+        const float* src = in.row(c, iy);
+        for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
+      }
+      max_over_columns(s, cm, in_w, interior, out.row(c, y), out.dims.w);
+    }
+  }
+}
+
+// Each channel's sum is accumulated in double (four independent partial sums, so the loop
+// vectorises). Its rounding error, about plane * 2^-53 relative to the sum of |x|, stays far
+// below one float ulp of the mean for any realistic plane (PyTorch sums in float). The order is
+// fixed per channel, so the result does not depend on the thread count.
+void global_average_pool(ConstView in, float* out, int threads) {
+  detail::check_threads("global_average_pool", threads);
+  detail::check_not_empty("global_average_pool", in.dims);
+  const std::size_t plane = in.dims.plane();
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int c = 0; c < in.dims.c; ++c) {
+    const float* src = in.channel(c);
+    double partial[4] = {0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 4 <= plane; i += 4)
+      for (int l = 0; l < 4; ++l) partial[l] += double(src[i + std::size_t(l)]);
+    for (; i < plane; ++i) partial[0] += double(src[i]);
+    out[c] = float(((partial[0] + partial[1]) + (partial[2] + partial[3])) / double(plane));
+  }
+}
+
+}  // namespace ffnet::ops
