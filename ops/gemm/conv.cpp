@@ -7,30 +7,17 @@
 
 #include "ffnet/aligned_buffer.hpp"
 #include "ffnet/error.hpp"
-#include "ops/gemm/gemm_driver.hpp"
+#include "ops/gemm/conv_gemm.hpp"
 
 namespace ffnet::ops {
 
-namespace {
-
-// How a convolution is computed. A Winograd F(4x4, 3x3) path for stride-1 3x3 convolutions
-// would be one more value here, with its own packed weights and run branch.
-enum class Algorithm {
-  gemm_direct,  // 1x1, stride 1, no padding: B is the input itself (channels x pixels)
-  gemm_im2col,  // anything else: B = im2col(input), packed per tile
-};
-
-Algorithm choose_algorithm(const ConvShape& s) {
-  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride == 1 && s.pad == 0)
-    return Algorithm::gemm_direct;
-  return Algorithm::gemm_im2col;
-}
-
-int gemm_k(const ConvShape& s) { return s.in_channels * s.kernel_h * s.kernel_w; }
-
-}  // namespace
-
 struct PackedConv::Impl {
+  // How the convolution is computed. A Winograd F(4x4, 3x3) path for stride-1 3x3
+  // convolutions would be one more value, with its own packed weights and branch in run().
+  enum class Algorithm {
+    gemm,  // packed weights x B, B packed per tile from the input (see conv_b_source)
+  };
+
   ConvShape shape;
   Isa isa;
   const gemm::GemmKernelInfo* kernel;
@@ -38,10 +25,8 @@ struct PackedConv::Impl {
   AlignedBuffer packed_weights;
   AlignedBuffer bias;  // empty when the convolution has none
 
-  gemm::BSource b_source(ConstView in, Dims out) const {
-    if (algorithm == Algorithm::gemm_direct) return gemm::MatrixB{in.data, in.dims.plane()};
-    return gemm::Im2colB{in, shape.kernel_h, shape.kernel_w, shape.stride, shape.pad, out.w};
-  }
+  void run_gemm(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
+                std::span<float> scratch) const;
 };
 
 PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const float* bias,
@@ -56,8 +41,8 @@ PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const f
   p.shape = shape;
   p.isa = isa;
   p.kernel = &gemm::default_gemm_kernel(isa);
-  p.algorithm = choose_algorithm(shape);
-  const gemm::PackedALayout layout{shape.out_channels, gemm_k(shape), p.kernel->mr,
+  p.algorithm = Impl::Algorithm::gemm;
+  const gemm::PackedALayout layout{shape.out_channels, gemm::conv_gemm_k(shape), p.kernel->mr,
                                    p.kernel->blocking.kc};
   p.packed_weights.resize(layout.floats());
   gemm::pack_a(weight_oihw, std::size_t(layout.k), layout, p.packed_weights.data());
@@ -76,7 +61,7 @@ Isa PackedConv::isa() const { return impl_->isa; }
 
 std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
   const Dims out = conv_output_dims(impl_->shape, in);
-  return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()), gemm_k(impl_->shape),
+  return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()), gemm::conv_gemm_k(impl_->shape),
                                    threads);
 }
 
@@ -94,15 +79,22 @@ void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int t
     throw_internal("PackedConv: the output must not alias the input or the residual");
   if (out_dims.plane() > std::size_t(INT32_MAX)) throw_input("PackedConv: image too large");
 
+  switch (p.algorithm) {
+    case Impl::Algorithm::gemm: return p.run_gemm(in, out, epilogue, threads, scratch);
+  }
+}
+
+void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epilogue,
+                                int threads, std::span<float> scratch) const {
   gemm::GemmProblem problem;
-  problem.m = p.shape.out_channels;
-  problem.n = int(out_dims.plane());
-  problem.k = gemm_k(p.shape);
-  problem.packed_a = p.packed_weights.data();
-  problem.b = p.b_source(in, out_dims);
-  problem.out = {out.data,         out_dims.plane(), p.bias.size() ? p.bias.data() : nullptr,
-                 residual.data,    out_dims.plane(), epilogue.relu};
-  gemm::gemm(*p.kernel, problem, threads, scratch);
+  problem.m = shape.out_channels;
+  problem.n = int(out.dims.plane());
+  problem.k = gemm::conv_gemm_k(shape);
+  problem.packed_a = packed_weights.data();
+  problem.b = gemm::conv_b_source(shape, in, out.dims);
+  problem.out = {out.data, out.dims.plane(), bias.size() ? bias.data() : nullptr,
+                 epilogue.residual.data, out.dims.plane(), epilogue.relu};
+  gemm::gemm(*kernel, problem, threads, scratch);
 }
 
 }  // namespace ffnet::ops

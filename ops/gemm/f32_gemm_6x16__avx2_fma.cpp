@@ -24,11 +24,13 @@ struct TileMemory {
                                              const GemmEpilogue& epilogue) {
   __m256 acc[MR][2];
   if (epilogue.start == GemmEpilogue::Start::accumulate) {
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       acc[i][0] = _mm256_loadu_ps(mem.c + i * mem.ldc);
       acc[i][1] = _mm256_loadu_ps(mem.c + i * mem.ldc + 8);
     }
   } else {
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const float start = (epilogue.bias != nullptr && i < mr) ? epilogue.bias[i] : 0.0f;
       acc[i][0] = acc[i][1] = _mm256_set1_ps(start);
@@ -37,6 +39,7 @@ struct TileMemory {
   for (std::size_t k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m256 ai = _mm256_broadcast_ss(a + i);
       acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
@@ -47,7 +50,9 @@ struct TileMemory {
   }
   const bool residual = epilogue.last_k_block && mem.residual != nullptr;
   const bool relu = epilogue.last_k_block && epilogue.relu;
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
     for (int h = 0; h < 2; ++h) {
       __m256 x = acc[i][h];
       if (residual) x = _mm256_add_ps(x, _mm256_loadu_ps(mem.residual + i * mem.ld_residual + 8 * h));
@@ -59,6 +64,7 @@ struct TileMemory {
 
 void copy_corner(int rows, int cols, const float* from, std::size_t ld_from, float* to,
                  std::size_t ld_to) {
+#pragma GCC unroll 8
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < cols; ++j) to[i * ld_to + j] = from[i * ld_from + j];
 }
