@@ -79,7 +79,7 @@ void test_microkernel(const GemmKernelInfo& kernel, const MicrokernelCase& c) {
   AlignedBuffer packed_a(layout.floats());
   ops::gemm::pack_a(a.data(), std::size_t(c.k), layout, packed_a.data());
   AlignedBuffer packed_b(std::size_t(c.k) * kernel.nr);
-  ops::gemm::pack_b(ops::gemm::MatrixB{b.data(), std::size_t(c.n)}, {0, c.k, 0, c.n}, kernel.nr,
+  ops::gemm::pack_b(ops::gemm::MatrixB{b.data(), std::size_t(c.n)}, {0, c.k, 0, c.n}, kernel,
                     packed_b.data());
 
   const int rows = kernel.mr + 2;
@@ -174,7 +174,7 @@ std::vector<float> run_driver(const GemmKernelInfo& kernel, const DriverCase& c,
                               const std::vector<float>& a, const std::vector<float>& b,
                               const std::vector<float>& bias,
                               const std::vector<float>& residual, int threads) {
-  const ops::gemm::PackedALayout layout{c.m, c.k, kernel.mr, kernel.blocking.kc};
+  const auto layout = ops::gemm::packed_a_layout(kernel, c.m, c.k);
   AlignedBuffer packed_a(layout.floats());
   ops::gemm::pack_a(a.data(), std::size_t(c.k), layout, packed_a.data());
   std::vector<float> out(std::size_t(c.m) * c.n, -7.0f);
@@ -226,46 +226,68 @@ TEST_CASE("gemm driver: blocking edges, threads bit-identical, SIMD matches scal
   }
 }
 
-TEST_CASE("pack_b im2col: every element matches a naive im2col, borders included") {
-  const int nr = 16;
-  int seed = 0;
-  for (int kernel_size : {1, 2, 3, 5}) {
+TEST_CASE("pack_row: every ISA variant copies exactly, reading only what it copies") {
+  for (const GemmKernelInfo& kernel : ops::gemm::gemm_kernels()) {
+    if (!test::can_run(kernel)) continue;
     for (int stride : {1, 2, 3}) {
-      for (int pad : {0, 1, 3}) {
-        for (auto [h, w] : {std::pair{1, 1}, {4, 3}, {9, 20}}) {
-          const int out_h = (h + 2 * pad - kernel_size) / stride + 1;
-          const int out_w = (w + 2 * pad - kernel_size) / stride + 1;
-          if (h + 2 * pad < kernel_size || w + 2 * pad < kernel_size) continue;
-          const int channels = 2;
-          const auto input = random_floats(std::size_t(channels) * h * w, std::uint32_t(++seed));
-          const ops::gemm::Im2colB source{ConstView(input.data(), Dims{channels, h, w}),
-                                          kernel_size, kernel_size, stride, pad, out_w};
-          const int k = channels * kernel_size * kernel_size;
-          const int n = out_h * out_w;
-          // A tile that starts inside the matrix, so that k0 and n0 offsets are exercised.
-          const ops::gemm::BTile tile{k / 3, k - k / 3, n / 4, n - n / 4};
-          const int panels = (tile.nc + nr - 1) / nr;
-          std::vector<float> packed(std::size_t(panels) * tile.kc * nr, -1.0f);
-          ops::gemm::pack_b(source, tile, nr, packed.data());
-          int mismatches = 0;
-          for (int kk = 0; kk < tile.kc; ++kk) {
-            for (int col = 0; col < panels * nr; ++col) {
-              float want = 0.0f;
-              if (col < tile.nc) {
-                const int kidx = tile.k0 + kk, pixel = tile.n0 + col;
-                const int c = kidx / (kernel_size * kernel_size);
-                const int ky = kidx / kernel_size % kernel_size, kx = kidx % kernel_size;
-                const int iy = pixel / out_w * stride - pad + ky;
-                const int ix = pixel % out_w * stride - pad + kx;
-                if (iy >= 0 && iy < h && ix >= 0 && ix < w) want = input[(c * h + iy) * w + ix];
+      for (int count = 0; count <= 70; ++count) {
+        // Exactly the elements read, so that ASan sees any read beyond them.
+        const auto src = random_floats(std::size_t(std::max(0, (count - 1) * stride + 1)), 5);
+        std::vector<float> dst(std::size_t(count) + 1, -3.0f);
+        kernel.pack_row(dst.data(), src.data(), count, stride);
+        int mismatches = dst[count] != -3.0f;
+        for (int t = 0; t < count; ++t) mismatches += dst[t] != src[std::size_t(t) * stride];
+        INFO(kernel.name << " stride " << stride << " count " << count);
+        CHECK(mismatches == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("pack_b im2col: every element matches a naive im2col, borders included") {
+  int seed = 0;
+  for (const GemmKernelInfo& kernel : ops::gemm::gemm_kernels()) {
+    if (!test::can_run(kernel)) continue;
+    const int nr = kernel.nr;
+    for (int kernel_size : {1, 2, 3, 5}) {
+      for (int stride : {1, 2, 3}) {
+        for (int pad : {0, 1, 3}) {
+          for (auto [h, w] : {std::pair{1, 1}, {4, 3}, {9, 20}, {3, 75}}) {
+            if (h + 2 * pad < kernel_size || w + 2 * pad < kernel_size) continue;
+            const int out_h = (h + 2 * pad - kernel_size) / stride + 1;
+            const int out_w = (w + 2 * pad - kernel_size) / stride + 1;
+            const int channels = 2;
+            const auto input =
+                random_floats(std::size_t(channels) * h * w, std::uint32_t(++seed));
+            const ops::gemm::Im2colB source{ConstView(input.data(), Dims{channels, h, w}),
+                                            kernel_size, kernel_size, stride, pad, out_w};
+            const int k = channels * kernel_size * kernel_size;
+            const int n = out_h * out_w;
+            // A tile that starts inside the matrix, so that k0 and n0 offsets are exercised.
+            const ops::gemm::BTile tile{k / 3, k - k / 3, n / 4, n - n / 4};
+            const int panels = (tile.nc + nr - 1) / nr;
+            std::vector<float> packed(std::size_t(panels) * tile.kc * nr, -1.0f);
+            ops::gemm::pack_b(source, tile, kernel, packed.data());
+            int mismatches = 0;
+            for (int kk = 0; kk < tile.kc; ++kk) {
+              for (int col = 0; col < panels * nr; ++col) {
+                float want = 0.0f;
+                if (col < tile.nc) {
+                  const int kidx = tile.k0 + kk, pixel = tile.n0 + col;
+                  const int c = kidx / (kernel_size * kernel_size);
+                  const int ky = kidx / kernel_size % kernel_size, kx = kidx % kernel_size;
+                  const int iy = pixel / out_w * stride - pad + ky;
+                  const int ix = pixel % out_w * stride - pad + kx;
+                  if (iy >= 0 && iy < h && ix >= 0 && ix < w) want = input[(c * h + iy) * w + ix];
+                }
+                const float got = packed[(std::size_t(col / nr) * tile.kc + kk) * nr + col % nr];
+                mismatches += got != want;
               }
-              const float got = packed[(std::size_t(col / nr) * tile.kc + kk) * nr + col % nr];
-              mismatches += got != want;
             }
+            INFO(kernel.name << ": kernel " << kernel_size << " stride " << stride << " pad "
+                             << pad << " input " << h << "x" << w);
+            CHECK(mismatches == 0);
           }
-          INFO("kernel " << kernel_size << " stride " << stride << " pad " << pad << " input "
-                         << h << "x" << w);
-          CHECK(mismatches == 0);
         }
       }
     }

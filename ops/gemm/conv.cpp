@@ -42,8 +42,8 @@ PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const f
   p.isa = isa;
   p.kernel = &gemm::default_gemm_kernel(isa);
   p.algorithm = Impl::Algorithm::gemm;
-  const gemm::PackedALayout layout{shape.out_channels, gemm::conv_gemm_k(shape), p.kernel->mr,
-                                   p.kernel->blocking.kc};
+  const gemm::PackedALayout layout =
+      gemm::packed_a_layout(*p.kernel, shape.out_channels, gemm::conv_gemm_k(shape));
   p.packed_weights.resize(layout.floats());
   gemm::pack_a(weight_oihw, std::size_t(layout.k), layout, p.packed_weights.data());
   if (bias != nullptr) {

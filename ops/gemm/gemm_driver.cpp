@@ -60,9 +60,14 @@ Region thread_region(const GemmKernelInfo& kernel, const GemmProblem& p, ThreadG
   return {m0, m1, n0, n1};
 }
 
+int k_block_depth(const GemmKernelInfo& kernel, int k) {
+  const int blocks = (k + kernel.blocking.kc - 1) / kernel.blocking.kc;
+  return (k + blocks - 1) / blocks;
+}
+
 std::size_t b_tile_floats(const GemmKernelInfo& kernel, int n, int k) {
   const int nc = std::min(kernel.blocking.nc, round_up(n, kernel.nr));
-  return std::size_t(std::min(kernel.blocking.kc, k)) * std::size_t(nc);
+  return std::size_t(k_block_depth(kernel, k)) * std::size_t(nc);
 }
 
 float* aligned_slice(std::span<float> scratch, std::size_t index, std::size_t floats) {
@@ -74,16 +79,18 @@ float* aligned_slice(std::span<float> scratch, std::size_t index, std::size_t fl
 
 void gemm_region(const GemmKernelInfo& kernel, const GemmProblem& p, Region r, float* b_tile) {
   if (r.m0 >= r.m1 || r.n0 >= r.n1) return;
-  const auto [mc_max, kc_max, nc_max] = kernel.blocking;
+  const int mc_max = kernel.blocking.mc;
+  const int nc_max = kernel.blocking.nc;
   const int mr = kernel.mr;
   const int nr = kernel.nr;
-  const PackedALayout a_layout{p.m, p.k, mr, kc_max};
+  const PackedALayout a_layout = packed_a_layout(kernel, p.m, p.k);
+  const int kc_max = a_layout.kc;
   const GemmOutput& out = p.out;
   for (int jc = r.n0; jc < r.n1; jc += nc_max) {
     const int nc = std::min(nc_max, r.n1 - jc);
     for (int pc = 0; pc < p.k; pc += kc_max) {
       const int kc = std::min(kc_max, p.k - pc);
-      std::visit([&](const auto& source) { pack_b(source, {pc, kc, jc, nc}, nr, b_tile); }, p.b);
+      std::visit([&](const auto& source) { pack_b(source, {pc, kc, jc, nc}, kernel, b_tile); }, p.b);
       GemmEpilogue epilogue;
       epilogue.start = pc == 0 ? GemmEpilogue::Start::bias : GemmEpilogue::Start::accumulate;
       epilogue.last_k_block = pc + kc == p.k;
@@ -108,6 +115,10 @@ void gemm_region(const GemmKernelInfo& kernel, const GemmProblem& p, Region r, f
 }
 
 }  // namespace
+
+PackedALayout packed_a_layout(const GemmKernelInfo& kernel, int m, int k) {
+  return {m, k, kernel.mr, k_block_depth(kernel, k)};
+}
 
 std::size_t gemm_scratch_floats(const GemmKernelInfo& kernel, int n, int k, int threads) {
   return std::size_t(std::max(threads, 1)) * (b_tile_floats(kernel, n, k) + 16);

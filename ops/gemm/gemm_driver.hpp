@@ -25,10 +25,14 @@ struct GemmProblem {
   int m = 0;
   int n = 0;
   int k = 0;
-  const float* packed_a = nullptr;  // pack_a() with the kernel's MR and KC
+  const float* packed_a = nullptr;  // packed with packed_a_layout()
   BSource b;
   GemmOutput out;
 };
+
+// The layout gemm() expects for packed A: K cut into ceil(k / KC) blocks of (nearly) equal
+// depth, so that no K block is a short remainder (576 = 288 + 288, not 256 + 256 + 64).
+PackedALayout packed_a_layout(const GemmKernelInfo& kernel, int m, int k);
 
 // Scratch (B tile buffers) that gemm() needs for `threads` threads.
 std::size_t gemm_scratch_floats(const GemmKernelInfo& kernel, int n, int k, int threads);

@@ -43,4 +43,13 @@ void f32_gemm_14x32__avx512(int mr, int nr, std::size_t kc, const float* a, cons
 void f32_gemm_6x64__avx512(int mr, int nr, std::size_t kc, const float* a, const float* b,
                            float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 
+// The inner copy of B packing: dst[t] = src[t * stride] for t in [0, count). It only reads
+// the elements it copies (src may end right after the last one). One variant per ISA, chosen
+// through the kernel table with its microkernel.
+using PackRow = void (*)(float* dst, const float* src, int count, int stride);
+
+void f32_pack_row__scalar(float* dst, const float* src, int count, int stride);
+void f32_pack_row__avx2(float* dst, const float* src, int count, int stride);
+void f32_pack_row__avx512(float* dst, const float* src, int count, int stride);
+
 }  // namespace ffnet::ops::gemm

@@ -12,32 +12,41 @@ void fill_zero(float* dst, int count) {
   for (int i = 0; i < count; ++i) dst[i] = 0.0f;
 }
 
-// Contiguous copy: a loop the compiler vectorises (or turns into memcpy) for the baseline ISA.
-void copy_floats(float* __restrict dst, const float* __restrict src, int count) {
-  for (int i = 0; i < count; ++i) dst[i] = src[i];
-}
-
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-// Walks a B tile row by row (k) and each row in segments that neither cross a micro-panel
-// boundary nor a multiple of `row_len` in n (an output row, for im2col); fill(dst, k, n, len)
-// writes the `len` packed values of row k starting at column n.
-template <class Fill>
-void pack_b_segments(const BTile& tile, int nr, int row_len, float* packed, Fill fill) {
+// Cuts the tile's columns into runs that neither cross a micro-panel nor a multiple of
+// `row_len` in n (an output row, for im2col) and calls pack_run(dst, n, len) for each: it
+// fills the run's `len` columns for every k of the tile, row k at dst + k * nr. Then zeroes
+// the padding columns of the last micro-panel.
+template <class PackRun>
+void pack_b_runs(const BTile& tile, int nr, int row_len, float* packed, PackRun pack_run) {
   const std::size_t panel_stride = std::size_t(tile.kc) * std::size_t(nr);
-  const int padding = round_up(tile.nc, nr) - tile.nc;
-  for (int kk = 0; kk < tile.kc; ++kk) {
-    float* row = packed + std::size_t(kk) * std::size_t(nr);
-    for (int col = 0; col < tile.nc;) {
-      const int n = tile.n0 + col;
-      const int in_panel = col % nr;
-      const int len = std::min({nr - in_panel, tile.nc - col, row_len - n % row_len});
-      fill(row + std::size_t(col / nr) * panel_stride + std::size_t(in_panel), tile.k0 + kk, n, len);
-      col += len;
-    }
-    if (padding > 0)
-      fill_zero(row + std::size_t(tile.nc / nr) * panel_stride + std::size_t(tile.nc % nr), padding);
+  int x = tile.n0 % row_len;
+  for (int col = 0; col < tile.nc;) {
+    const int in_panel = col % nr;
+    const int len = std::min({nr - in_panel, tile.nc - col, row_len - x});
+    pack_run(packed + std::size_t(col / nr) * panel_stride + std::size_t(in_panel), tile.n0 + col,
+             len);
+    col += len;
+    x += len;
+    if (x == row_len) x = 0;
   }
+  const int padding = round_up(tile.nc, nr) - tile.nc;
+  if (padding == 0) return;
+  float* last_panel = packed + std::size_t(tile.nc / nr) * panel_stride;
+  for (int kk = 0; kk < tile.kc; ++kk)
+    fill_zero(last_panel + std::size_t(kk) * std::size_t(nr) + std::size_t(tile.nc % nr), padding);
+}
+
+// One im2col row segment that touches the zero padding: zeros outside the input row, the
+// rest copied. x0 is the input column of the first output column (may be negative).
+void pack_border_row(float* dst, const float* row, int x0, int len, int stride, int in_w,
+                     PackRow pack_row) {
+  const int first = std::min(len, x0 >= 0 ? 0 : ceil_div(-x0, stride));
+  const int last = std::max(first, std::min(len, x0 >= in_w ? 0 : ceil_div(in_w - x0, stride)));
+  fill_zero(dst, first);
+  if (last > first) pack_row(dst + first, row + x0 + first * stride, last - first, stride);
+  fill_zero(dst + last, len - last);
 }
 
 }  // namespace
@@ -58,37 +67,48 @@ void pack_a(const float* a, std::size_t lda, const PackedALayout& layout, float*
   }
 }
 
-void pack_b(const MatrixB& source, const BTile& tile, int nr, float* packed) {
-  pack_b_segments(tile, nr, INT_MAX, packed, [&](float* dst, int k, int n, int len) {
-    copy_floats(dst, source.data + std::size_t(k) * source.ldb + std::size_t(n), len);
+void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kernel,
+            float* packed) {
+  const std::size_t nr = std::size_t(kernel.nr);
+  pack_b_runs(tile, kernel.nr, INT_MAX, packed, [&](float* dst, int n, int len) {
+    const float* src = source.data + std::size_t(tile.k0) * source.ldb + std::size_t(n);
+    for (int kk = 0; kk < tile.kc; ++kk) kernel.pack_row(dst + kk * nr, src + kk * source.ldb, len, 1);
   });
 }
 
-void pack_b(const Im2colB& source, const BTile& tile, int nr, float* packed) {
-  const int taps = source.kernel_h * source.kernel_w;
+void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kernel,
+            float* packed) {
+  const int kh = source.kernel_h;
+  const int kw = source.kernel_w;
+  const int stride = source.stride;
   const int in_h = source.input.dims.h;
   const int in_w = source.input.dims.w;
-  const int stride = source.stride;
-  pack_b_segments(tile, nr, source.out_w, packed, [&](float* dst, int k, int n, int len) {
-    const int c = k / taps;
-    const int ky = (k - c * taps) / source.kernel_w;
-    const int kx = k - c * taps - ky * source.kernel_w;
-    const int oy = n / source.out_w;
-    const int ox = n - oy * source.out_w;
-    const int iy = oy * stride - source.pad + ky;
-    if (iy < 0 || iy >= in_h) return fill_zero(dst, len);
-    const float* src = source.input.row(c, iy);
-    // Segment positions t in [first, last) read inside the row: 0 <= x0 + t * stride < in_w.
-    const int x0 = ox * stride - source.pad + kx;
-    const int first = std::min(len, x0 >= 0 ? 0 : ceil_div(-x0, stride));
-    const int last = std::max(first, std::min(len, x0 >= in_w ? 0 : ceil_div(in_w - x0, stride)));
-    fill_zero(dst, first);
-    if (stride == 1) {
-      copy_floats(dst + first, src + x0 + first, last - first);
-    } else {
-      for (int t = first; t < last; ++t) dst[t] = src[x0 + t * stride];
+  const std::size_t nr = std::size_t(kernel.nr);
+  pack_b_runs(tile, kernel.nr, source.out_w, packed, [&](float* dst, int n, int len) {
+    const int y0 = n / source.out_w * stride - source.pad;
+    const int x0 = n % source.out_w * stride - source.pad;
+    // Row k of B is (channel c, tap ky, kx), stepped through incrementally.
+    int c = tile.k0 / (kh * kw);
+    int ky = tile.k0 % (kh * kw) / kw;
+    int kx = tile.k0 % kw;
+    for (int kk = 0; kk < tile.kc; ++kk, dst += nr) {
+      const int iy = y0 + ky;
+      const int ix = x0 + kx;
+      if (iy < 0 || iy >= in_h) {
+        fill_zero(dst, len);
+      } else if (ix >= 0 && ix + (len - 1) * stride < in_w) {
+        kernel.pack_row(dst, source.input.row(c, iy) + ix, len, stride);
+      } else {
+        pack_border_row(dst, source.input.row(c, iy), ix, len, stride, in_w, kernel.pack_row);
+      }
+      if (++kx == kw) {
+        kx = 0;
+        if (++ky == kh) {
+          ky = 0;
+          ++c;
+        }
+      }
     }
-    fill_zero(dst + last, len - last);
   });
 }
 

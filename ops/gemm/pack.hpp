@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include "ffnet/tensor.hpp"
+#include "ops/gemm/kernel_table.hpp"
 
 namespace ffnet::ops::gemm {
 
@@ -56,7 +57,10 @@ struct Im2colB {
   int out_w = 0;
 };
 
-void pack_b(const MatrixB& source, const BTile& tile, int nr, float* packed);
-void pack_b(const Im2colB& source, const BTile& tile, int nr, float* packed);
+// Packs for `kernel`: its NR and its ISA's row copy.
+void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kernel,
+            float* packed);
+void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kernel,
+            float* packed);
 
 }  // namespace ffnet::ops::gemm
