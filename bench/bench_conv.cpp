@@ -1,80 +1,21 @@
-// FFNet's convolution layers at the Cityscapes input size (1024x2048), three ways:
+// FFNet's convolution layers (bench_layers.hpp) two ways:
 //   conv/<layer>            PackedConv::run with the default kernel of the best ISA
 //   conv/<layer>/<kernel>   the same GEMM driven with another kernel of the table
-//   eigen/<layer>           Eigen's GEMM on the same M, N, K with B (im2col) prepared untimed
-// GFLOP/s counts 2 * M * N * K per run (padding taps included, as everyone computes them).
+// and B packing alone (pack_b/<layer>). Eigen's GEMM on the same shapes: bench_eigen.cpp.
 #include <benchmark/benchmark.h>
 
-#include <Eigen/Core>
 #include <cstdlib>
 #include <string>
-#include <vector>
 
 #include "ffnet/aligned_buffer.hpp"
 #include "ops/conv.hpp"
+#include "bench_layers.hpp"
 #include "ops/gemm/conv_gemm.hpp"
 
 namespace {
 
 using namespace ffnet;
-using ops::ConvShape;
-
-struct Layer {
-  const char* name;
-  ConvShape shape;
-  int in_h;
-  int in_w;
-  bool bias = false;
-  bool residual = false;
-};
-
-ConvShape square(int in, int out, int kernel, int stride) {
-  return {in, out, kernel, kernel, stride, kernel / 2};
-}
-
-const Layer kLayers[] = {
-    {"stem_7x7s2_3to64@1024x2048", square(3, 64, 7, 2), 1024, 2048},
-    {"layer1_3x3_64@256x512", square(64, 64, 3, 1), 256, 512, false, true},
-    {"layer1d_3x3_64@128x256", square(64, 64, 3, 1), 128, 256, false, true},
-    {"layer2_3x3_128@128x256", square(128, 128, 3, 1), 128, 256, false, true},
-    {"layer3_3x3_256@64x128", square(256, 256, 3, 1), 64, 128, false, true},
-    {"layer4_3x3_512@32x64", square(512, 512, 3, 1), 32, 64, false, true},
-    {"layer2_first_3x3s2_64to128@256x512", square(64, 128, 3, 2), 256, 512},
-    {"downsample_1x1s2_64to128@256x512", square(64, 128, 1, 2), 256, 512},
-    {"adapter_1x1_64to128@256x512", square(64, 128, 1, 1), 256, 512},
-    {"adapter_1x1_512to128@32x64", square(512, 128, 1, 1), 32, 64},
-    {"fam4_3x3_64to128@256x512", square(64, 128, 3, 1), 256, 512},
-    {"seghead_3x3_512to512@128x256", square(512, 512, 3, 1), 128, 256, true},
-    {"seglast_1x1_512to19@128x256", square(512, 19, 1, 1), 128, 256, true},
-};
-
-// Input, weights, output and residual for one layer, filled with small non-zero values.
-struct LayerData {
-  Dims in_dims, out_dims;
-  AlignedBuffer input, weight, bias, output, residual;
-
-  explicit LayerData(const Layer& layer)
-      : in_dims{layer.shape.in_channels, layer.in_h, layer.in_w},
-        out_dims(ops::conv_output_dims(layer.shape, in_dims)),
-        input(in_dims.size()),
-        weight(std::size_t(layer.shape.out_channels) * ops::gemm::conv_gemm_k(layer.shape)),
-        bias(std::size_t(layer.shape.out_channels)),
-        output(out_dims.size()),
-        residual(layer.residual ? out_dims.size() : 0) {
-    for (AlignedBuffer* b : {&input, &weight, &bias, &residual})
-      for (std::size_t i = 0; i < b->size(); ++i) b->data()[i] = float(i % 13) * 0.01f - 0.05f;
-  }
-  ops::ConvEpilogue epilogue() const {
-    return {residual.size() ? ConstView(residual.data(), out_dims) : ConstView(), true};
-  }
-  double flops(const ConvShape& s) const {
-    return 2.0 * s.out_channels * double(out_dims.plane()) * ops::gemm::conv_gemm_k(s);
-  }
-};
-
-void set_flops(benchmark::State& state, double flops) {
-  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-}
+using namespace ffnet::bench;
 
 void packed_conv(benchmark::State& state, const Layer* layer) {
   const int threads = int(state.range(0));
@@ -113,32 +54,6 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
   set_flops(state, d.flops(layer->shape));
 }
 
-void eigen_gemm(benchmark::State& state, const Layer* layer) {
-  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const int threads = int(state.range(0));
-  Eigen::setNbThreads(threads);
-  LayerData d(*layer);
-  const int m = layer->shape.out_channels;
-  const int k = ops::gemm::conv_gemm_k(layer->shape);
-  const int n = int(d.out_dims.plane());
-  const auto& scalar = ops::gemm::default_gemm_kernel(ops::Isa::scalar);  // NR = 16
-  // B = the whole im2col matrix, built once outside the timing (Eigen gets it for free).
-  AlignedBuffer b(std::size_t(k) * n);
-  std::vector<float> panel(std::size_t(k) * 16);
-  for (int n0 = 0; n0 < n; n0 += 16) {
-    const int nc = std::min(16, n - n0);
-    std::visit([&](const auto& s) { ops::gemm::pack_b(s, {0, k, n0, nc}, scalar, panel.data()); },
-               ops::gemm::conv_b_source(layer->shape, ConstView(d.input.data(), d.in_dims),
-                                        d.out_dims));
-    for (int kk = 0; kk < k; ++kk)
-      for (int j = 0; j < nc; ++j) b.data()[std::size_t(kk) * n + n0 + j] = panel[kk * 16 + j];
-  }
-  Eigen::Map<const Matrix> a_map(d.weight.data(), m, k), b_map(b.data(), k, n);
-  Eigen::Map<Matrix> c_map(d.output.data(), m, n);
-  for (auto _ : state) c_map.noalias() = a_map * b_map;
-  set_flops(state, d.flops(layer->shape));
-}
-
 // With FFNET_BENCH_TUNE set: every SIMD kernel with a grid of block sizes on the layers that
 // dominate FFNet's run time, to choose the table's MC/KC/NC.
 void register_block_size_sweep() {
@@ -147,16 +62,18 @@ void register_block_size_sweep() {
     if (name.rfind("layer", 0) != 0 && name.rfind("stem", 0) != 0) continue;
     for (const auto& kernel : ops::gemm::gemm_kernels()) {
       if (kernel.isa == ops::Isa::scalar) continue;
-      for (int kc : {128, 192, 256, 384, 512}) {
+      for (int kc : {192, 256, 384, 512}) {
         for (int nc_panels : {4, 8, 16, 32}) {
+          for (int mc_panels : {8, 16, 32}) {
           ops::gemm::GemmKernelInfo tuned = kernel;
-          tuned.blocking = {kernel.mr * (256 / kernel.mr), kc, kernel.nr * nc_panels};
-          const std::string blocks = "/kc:" + std::to_string(kc) +
-                                     "/nc:" + std::to_string(tuned.blocking.nc);
+          tuned.blocking = {kernel.mr * mc_panels, kc, kernel.nr * nc_panels};
+          const std::string blocks = "/mc:" + std::to_string(tuned.blocking.mc) + "/kc:" +
+                                     std::to_string(kc) + "/nc:" + std::to_string(tuned.blocking.nc);
           benchmark::RegisterBenchmark(
               ("tune/" + name + "/" + std::string(kernel.name) + blocks).c_str(),
               conv_with_kernel, &layer, tuned)
               ->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+          }
         }
       }
     }
@@ -174,8 +91,6 @@ const bool registered = [] {
                                    conv_with_kernel, &layer, kernel)
           ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     }
-    benchmark::RegisterBenchmark(("eigen/" + name).c_str(), eigen_gemm, &layer)
-        ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   }
   if (std::getenv("FFNET_BENCH_TUNE")) register_block_size_sweep();
   return true;

@@ -70,9 +70,10 @@ std::size_t b_tile_floats(const GemmKernelInfo& kernel, int n, int k) {
   return std::size_t(k_block_depth(kernel, k)) * std::size_t(nc);
 }
 
+constexpr std::size_t kAlignmentSlack = 16;  // floats: up to 64 bytes to reach alignment
+
 float* aligned_slice(std::span<float> scratch, std::size_t index, std::size_t floats) {
-  constexpr std::size_t kSlack = 16;  // floats: up to 64 bytes to reach alignment
-  float* base = scratch.data() + index * (floats + kSlack);
+  float* base = scratch.data() + index * (floats + kAlignmentSlack);
   const auto address = reinterpret_cast<std::uintptr_t>(base);
   return base + ((64 - address % 64) % 64) / sizeof(float);
 }
@@ -121,7 +122,7 @@ PackedALayout packed_a_layout(const GemmKernelInfo& kernel, int m, int k) {
 }
 
 std::size_t gemm_scratch_floats(const GemmKernelInfo& kernel, int n, int k, int threads) {
-  return std::size_t(std::max(threads, 1)) * (b_tile_floats(kernel, n, k) + 16);
+  return std::size_t(std::max(threads, 1)) * (b_tile_floats(kernel, n, k) + kAlignmentSlack);
 }
 
 void gemm(const GemmKernelInfo& kernel, const GemmProblem& p, int threads,
