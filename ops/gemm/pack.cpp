@@ -97,7 +97,12 @@ void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kern
       if (iy < 0 || iy >= in_h) {
         fill_zero(dst, len);
       } else if (ix >= 0 && ix + (len - 1) * stride < in_w) {
-        kernel.pack_row(dst, source.input.row(c, iy) + ix, len, stride);
+        const float* src = source.input.row(c, iy) + ix;
+        // The next run reads on from here, but only after this run's other kc - 1 rows:
+        // too many streams for the hardware prefetchers to follow.
+        for (int ahead = len * stride; ahead < 2 * len * stride; ahead += 16)
+          __builtin_prefetch(src + ahead);
+        kernel.pack_row(dst, src, len, stride);
       } else {
         pack_border_row(dst, source.input.row(c, iy), ix, len, stride, in_w, kernel.pack_row);
       }
