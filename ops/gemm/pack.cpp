@@ -38,6 +38,12 @@ void pack_b_runs(const BTile& tile, int nr, int row_len, float* packed, PackRun 
     fill_zero(last_panel + std::size_t(kk) * std::size_t(nr) + std::size_t(tile.nc % nr), padding);
 }
 
+// A run reads `floats` from each of its kc rows; the next run reads on from the same places,
+// but only after all kc rows: too many streams for the hardware prefetchers to follow.
+void prefetch_next_run(const float* src, int floats) {
+  for (int ahead = floats; ahead < 2 * floats; ahead += 16) __builtin_prefetch(src + ahead);
+}
+
 // One im2col row segment that touches the zero padding: zeros outside the input row, the
 // rest copied. x0 is the input column of the first output column (may be negative).
 void pack_border_row(float* dst, const float* row, int x0, int len, int stride, int in_w,
@@ -72,7 +78,10 @@ void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kern
   const std::size_t nr = std::size_t(kernel.nr);
   pack_b_runs(tile, kernel.nr, INT_MAX, packed, [&](float* dst, int n, int len) {
     const float* src = source.data + std::size_t(tile.k0) * source.ldb + std::size_t(n);
-    for (int kk = 0; kk < tile.kc; ++kk) kernel.pack_row(dst + kk * nr, src + kk * source.ldb, len, 1);
+    for (int kk = 0; kk < tile.kc; ++kk, src += source.ldb) {
+      prefetch_next_run(src, len);
+      kernel.pack_row(dst + kk * nr, src, len, 1);
+    }
   });
 }
 
@@ -98,10 +107,7 @@ void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kern
         fill_zero(dst, len);
       } else if (ix >= 0 && ix + (len - 1) * stride < in_w) {
         const float* src = source.input.row(c, iy) + ix;
-        // The next run reads on from here, but only after this run's other kc - 1 rows:
-        // too many streams for the hardware prefetchers to follow.
-        for (int ahead = len * stride; ahead < 2 * len * stride; ahead += 16)
-          __builtin_prefetch(src + ahead);
+        prefetch_next_run(src, len * stride);
         kernel.pack_row(dst, src, len, stride);
       } else {
         pack_border_row(dst, source.input.row(c, iy), ix, len, stride, in_w, kernel.pack_row);
