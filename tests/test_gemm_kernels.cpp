@@ -252,7 +252,8 @@ TEST_CASE("pack_b im2col: every element matches a naive im2col, borders included
     for (int kernel_size : {1, 2, 3, 5}) {
       for (int stride : {1, 2, 3}) {
         for (int pad : {0, 1, 3}) {
-          for (auto [h, w] : {std::pair{1, 1}, {4, 3}, {9, 20}, {3, 75}}) {
+          for (const auto& size : {std::pair{1, 1}, {4, 3}, {9, 20}, {3, 75}}) {
+            const int h = size.first, w = size.second;  // plain ints: INFO captures them
             if (h + 2 * pad < kernel_size || w + 2 * pad < kernel_size) continue;
             const int out_h = (h + 2 * pad - kernel_size) / stride + 1;
             const int out_w = (w + 2 * pad - kernel_size) / stride + 1;
