@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 
 namespace ffnet::ops::gemm {
 namespace {
@@ -40,8 +41,11 @@ void pack_b_runs(const BTile& tile, int nr, int row_len, float* packed, PackRun 
 
 // A run reads `floats` from each of its kc rows; the next run reads on from the same places,
 // but only after all kc rows: too many streams for the hardware prefetchers to follow.
+// (Integer address arithmetic: the next run may lie past the end of the input.)
 void prefetch_next_run(const float* src, int floats) {
-  for (int ahead = floats; ahead < 2 * floats; ahead += 16) __builtin_prefetch(src + ahead);
+  const auto address = reinterpret_cast<std::uintptr_t>(src);
+  for (int ahead = floats; ahead < 2 * floats; ahead += 16)
+    __builtin_prefetch(reinterpret_cast<const void*>(address + std::uintptr_t(ahead) * sizeof(float)));
 }
 
 // One im2col row segment that touches the zero padding: zeros outside the input row, the
@@ -51,7 +55,7 @@ void pack_border_row(float* dst, const float* row, int x0, int len, int stride, 
   const int first = std::min(len, x0 >= 0 ? 0 : ceil_div(-x0, stride));
   const int last = std::max(first, std::min(len, x0 >= in_w ? 0 : ceil_div(in_w - x0, stride)));
   fill_zero(dst, first);
-  if (last > first) pack_row(dst + first, row + x0 + first * stride, last - first, stride);
+  if (last > first) pack_row(dst + first, row + (x0 + first * stride), last - first, stride);
   fill_zero(dst + last, len - last);
 }
 
