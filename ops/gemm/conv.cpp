@@ -61,8 +61,8 @@ Isa PackedConv::isa() const { return impl_->isa; }
 
 std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
   const Dims out = conv_output_dims(impl_->shape, in);
-  return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()), gemm::conv_gemm_k(impl_->shape),
-                                   threads);
+  return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()),
+                                   gemm::conv_gemm_k(impl_->shape), threads);
 }
 
 void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
@@ -75,7 +75,7 @@ void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int t
   if (residual.data != nullptr && !(residual.dims == out_dims))
     throw_internal("PackedConv: residual is " + residual.dims.str() + ", expected " +
                    out_dims.str());
-  if (residual.data == out.data || in.data == out.data)
+  if ((residual.data != nullptr && residual.data == out.data) || in.data == out.data)
     throw_internal("PackedConv: the output must not alias the input or the residual");
   if (out_dims.plane() > std::size_t(INT32_MAX)) throw_input("PackedConv: image too large");
 
