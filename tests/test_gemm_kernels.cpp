@@ -226,19 +226,30 @@ TEST_CASE("gemm driver: blocking edges, threads bit-identical, SIMD matches scal
   }
 }
 
-TEST_CASE("pack_row: every ISA variant copies exactly, reading only what it copies") {
+TEST_CASE("pack_run: every ISA variant, any length, stride and border, reads only the row") {
   for (const GemmKernelInfo& kernel : ops::gemm::gemm_kernels()) {
     if (!test::can_run(kernel)) continue;
     for (int stride : {1, 2, 3}) {
-      for (int count = 0; count <= 70; ++count) {
-        // Exactly the elements read, so that ASan sees any read beyond them.
-        const auto src = random_floats(std::size_t(std::max(0, (count - 1) * stride + 1)), 5);
-        std::vector<float> dst(std::size_t(count) + 1, -3.0f);
-        kernel.pack_row(dst.data(), src.data(), count, stride);
-        int mismatches = dst[count] != -3.0f;
-        for (int t = 0; t < count; ++t) mismatches += dst[t] != src[std::size_t(t) * stride];
-        INFO(kernel.name << " stride " << stride << " count " << count);
-        CHECK(mismatches == 0);
+      for (int len = 1; len <= 70; ++len) {
+        for (int x0 : {-2, 0, 1}) {
+          for (int cut : {0, 1, 5}) {  // columns of the run's span missing at the right
+            const int width = std::max(1, x0 + (len - 1) * stride + 1 - cut);
+            // Exactly the row, so that ASan sees any read beyond it.
+            const auto image = random_floats(std::size_t(width), std::uint32_t(len));
+            std::vector<float> dst(std::size_t(len) + 1, -3.0f);
+            const ops::gemm::PackRun run{image.data(), std::size_t(width), 1, width, 1, 1, stride,
+                                         0, 1, 0, x0, len, dst.data(), std::size_t(len)};
+            kernel.pack_run(run);
+            int mismatches = dst[len] != -3.0f;
+            for (int t = 0; t < len; ++t) {
+              const int x = x0 + t * stride;
+              mismatches += dst[t] != (x >= 0 && x < width ? image[x] : 0.0f);
+            }
+            INFO(kernel.name << " stride " << stride << " len " << len << " x0 " << x0
+                             << " width " << width);
+            CHECK(mismatches == 0);
+          }
+        }
       }
     }
   }

@@ -41,13 +41,35 @@ void f32_gemm_8x48__avx512(int mr, int nr, std::size_t kc, const float* a, const
 void f32_gemm_6x64__avx512(int mr, int nr, std::size_t kc, const float* a, const float* b,
                            float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 
-// The inner copy of B packing: dst[t] = src[t * stride] for t in [0, count). It only reads
-// the elements it copies (src may end right after the last one). One variant per ISA, chosen
-// through the kernel table with its microkernel.
-using PackRow = void (*)(float* dst, const float* src, int count, int stride);
+// One run of B packing: `len` consecutive columns of a B tile (output pixels within one
+// output row and one micro-panel) for each of the tile's rows k0 .. k0 + kc - 1, row kk written
+// at dst + kk * dst_stride. Row k of B is (channel c, tap ky, kx) in c-major order; its value in
+// the run's column t is image[c][y0 + ky][x0 + kx + t * stride], zero outside the image
+// (element (c, y, x) at image[c * plane + y * width + x]). A plain K x N matrix with row stride
+// ld is the 1x1 case: height 1, plane ld, y0 0, x0 the first column.
+// Only elements inside the image are read.
+struct PackRun {
+  const float* image;
+  std::size_t plane;
+  int height;
+  int width;
+  int kernel_h;
+  int kernel_w;
+  int stride;
+  int k0;
+  int kc;
+  int y0;
+  int x0;
+  int len;
+  float* dst;
+  std::size_t dst_stride;
+};
 
-void f32_pack_row__scalar(float* dst, const float* src, int count, int stride);
-void f32_pack_row__avx2(float* dst, const float* src, int count, int stride);
-void f32_pack_row__avx512(float* dst, const float* src, int count, int stride);
+// One variant per ISA, chosen through the kernel table with the microkernel.
+using PackRunFn = void (*)(const PackRun& run);
+
+void f32_pack_run__scalar(const PackRun& run);
+void f32_pack_run__avx2(const PackRun& run);
+void f32_pack_run__avx512(const PackRun& run);
 
 }  // namespace ffnet::ops::gemm

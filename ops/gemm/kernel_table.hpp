@@ -22,7 +22,7 @@ struct GemmKernelInfo {
   int mr;
   int nr;
   GemmMicrokernel run;
-  PackRow pack_row;  // the B-packing copy for the same ISA
+  PackRunFn pack_run;  // B packing compiled for the same ISA
   GemmBlocking blocking;
 };
 

@@ -4,59 +4,37 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdint>
 
 namespace ffnet::ops::gemm {
 namespace {
 
-void fill_zero(float* dst, int count) {
-  for (int i = 0; i < count; ++i) dst[i] = 0.0f;
-}
-
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
-// Cuts the tile's columns into runs that neither cross a micro-panel nor a multiple of
-// `row_len` in n (an output row, for im2col) and calls pack_run(dst, n, len) for each: it
-// fills the run's `len` columns for every k of the tile, row k at dst + k * nr. Then zeroes
-// the padding columns of the last micro-panel.
-template <class PackRun>
-void pack_b_runs(const BTile& tile, int nr, int row_len, float* packed, PackRun pack_run) {
+// Cuts the tile's columns into runs that cross neither a micro-panel nor a multiple of
+// `row_len` in n (an output row, for im2col), and hands each to the kernel's packer with
+// `run` completed by its position; then zeroes the padding columns of the last micro-panel.
+// to_image(n) gives the image (y0, x0) of column n's first tap.
+template <class ToImage>
+void pack_b_runs(const BTile& tile, const GemmKernelInfo& kernel, int row_len, PackRun run,
+                 float* packed, ToImage to_image) {
+  const int nr = kernel.nr;
   const std::size_t panel_stride = std::size_t(tile.kc) * std::size_t(nr);
+  run.k0 = tile.k0;
+  run.kc = tile.kc;
+  run.dst_stride = std::size_t(nr);
   int x = tile.n0 % row_len;
   for (int col = 0; col < tile.nc;) {
     const int in_panel = col % nr;
-    const int len = std::min({nr - in_panel, tile.nc - col, row_len - x});
-    pack_run(packed + std::size_t(col / nr) * panel_stride + std::size_t(in_panel), tile.n0 + col,
-             len);
-    col += len;
-    x += len;
+    run.len = std::min({nr - in_panel, tile.nc - col, row_len - x});
+    run.dst = packed + std::size_t(col / nr) * panel_stride + std::size_t(in_panel);
+    to_image(tile.n0 + col, run);
+    kernel.pack_run(run);
+    col += run.len;
+    x += run.len;
     if (x == row_len) x = 0;
   }
   const int padding = round_up(tile.nc, nr) - tile.nc;
-  if (padding == 0) return;
-  float* last_panel = packed + std::size_t(tile.nc / nr) * panel_stride;
-  for (int kk = 0; kk < tile.kc; ++kk)
-    fill_zero(last_panel + std::size_t(kk) * std::size_t(nr) + std::size_t(tile.nc % nr), padding);
-}
-
-// A run reads `floats` from each of its kc rows; the next run reads on from the same places,
-// but only after all kc rows: too many streams for the hardware prefetchers to follow.
-// (Integer address arithmetic: the next run may lie past the end of the input.)
-void prefetch_next_run(const float* src, int floats) {
-  const auto address = reinterpret_cast<std::uintptr_t>(src);
-  for (int ahead = floats; ahead < 2 * floats; ahead += 16)
-    __builtin_prefetch(reinterpret_cast<const void*>(address + std::uintptr_t(ahead) * sizeof(float)));
-}
-
-// One im2col row segment that touches the zero padding: zeros outside the input row, the
-// rest copied. x0 is the input column of the first output column (may be negative).
-void pack_border_row(float* dst, const float* row, int x0, int len, int stride, int in_w,
-                     PackRow pack_row) {
-  const int first = std::min(len, x0 >= 0 ? 0 : ceil_div(-x0, stride));
-  const int last = std::max(first, std::min(len, x0 >= in_w ? 0 : ceil_div(in_w - x0, stride)));
-  fill_zero(dst, first);
-  if (last > first) pack_row(dst + first, row + (x0 + first * stride), last - first, stride);
-  fill_zero(dst + last, len - last);
+  float* last_panel = packed + std::size_t(tile.nc / nr) * panel_stride + std::size_t(tile.nc % nr);
+  for (int kk = 0; padding > 0 && kk < tile.kc; ++kk)
+    std::fill_n(last_panel + std::size_t(kk) * std::size_t(nr), padding, 0.0f);
 }
 
 }  // namespace
@@ -79,51 +57,21 @@ void pack_a(const float* a, std::size_t lda, const PackedALayout& layout, float*
 
 void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kernel,
             float* packed) {
-  const std::size_t nr = std::size_t(kernel.nr);
-  pack_b_runs(tile, kernel.nr, INT_MAX, packed, [&](float* dst, int n, int len) {
-    const float* src = source.data + std::size_t(tile.k0) * source.ldb + std::size_t(n);
-    for (int kk = 0; kk < tile.kc; ++kk, src += source.ldb) {
-      prefetch_next_run(src, len);
-      kernel.pack_row(dst + kk * nr, src, len, 1);
-    }
-  });
+  // A matrix is a 1x1 convolution's input with one image row per channel.
+  const PackRun run{source.data, source.ldb, 1, INT_MAX, 1, 1, 1, 0, 0, 0, 0, 0, nullptr, 0};
+  pack_b_runs(tile, kernel, INT_MAX, run, packed, [](int n, PackRun& r) { r.x0 = n; });
 }
 
 void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kernel,
             float* packed) {
-  const int kh = source.kernel_h;
-  const int kw = source.kernel_w;
+  const ConstView& in = source.input;
   const int stride = source.stride;
-  const int in_h = source.input.dims.h;
-  const int in_w = source.input.dims.w;
-  const std::size_t nr = std::size_t(kernel.nr);
-  pack_b_runs(tile, kernel.nr, source.out_w, packed, [&](float* dst, int n, int len) {
-    const int y0 = n / source.out_w * stride - source.pad;
-    const int x0 = n % source.out_w * stride - source.pad;
-    // Row k of B is (channel c, tap ky, kx), stepped through incrementally.
-    int c = tile.k0 / (kh * kw);
-    int ky = tile.k0 % (kh * kw) / kw;
-    int kx = tile.k0 % kw;
-    for (int kk = 0; kk < tile.kc; ++kk, dst += nr) {
-      const int iy = y0 + ky;
-      const int ix = x0 + kx;
-      if (iy < 0 || iy >= in_h) {
-        fill_zero(dst, len);
-      } else if (ix >= 0 && ix + (len - 1) * stride < in_w) {
-        const float* src = source.input.row(c, iy) + ix;
-        prefetch_next_run(src, len * stride);
-        kernel.pack_row(dst, src, len, stride);
-      } else {
-        pack_border_row(dst, source.input.row(c, iy), ix, len, stride, in_w, kernel.pack_row);
-      }
-      if (++kx == kw) {
-        kx = 0;
-        if (++ky == kh) {
-          ky = 0;
-          ++c;
-        }
-      }
-    }
+  const int out_w = source.out_w;
+  const PackRun run{in.data, in.dims.plane(), in.dims.h, in.dims.w, source.kernel_h,
+                    source.kernel_w, stride, 0, 0, 0, 0, 0, nullptr, 0};
+  pack_b_runs(tile, kernel, out_w, run, packed, [&](int n, PackRun& r) {
+    r.y0 = n / out_w * stride - source.pad;
+    r.x0 = n % out_w * stride - source.pad;
   });
 }
 
