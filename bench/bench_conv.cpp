@@ -1,0 +1,135 @@
+// FFNet's convolution layers (bench_layers.hpp) two ways:
+//   conv/<layer>            PackedConv::run with the default kernel of the best ISA
+//   conv/<layer>/<kernel>   the same GEMM driven with another kernel of the table
+// and B packing alone (pack_b/<layer>). Eigen's GEMM on the same shapes: bench_eigen.cpp.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "ffnet/aligned_buffer.hpp"
+#include "ops/conv.hpp"
+#include "bench_layers.hpp"
+#include "ops/gemm/conv_gemm.hpp"
+
+namespace {
+
+using namespace ffnet;
+using namespace ffnet::bench;
+
+void packed_conv(benchmark::State& state, const Layer* layer) {
+  const int threads = int(state.range(0));
+  LayerData d(*layer);
+  const ops::PackedConv conv(layer->shape, d.weight.data(), layer->bias ? d.bias.data() : nullptr,
+                             ops::best_isa());
+  AlignedBuffer scratch(conv.scratch_floats(d.in_dims, threads));
+  const ops::ConvEpilogue epilogue = d.epilogue();
+  for (auto _ : state)
+    conv.run(ConstView(d.input.data(), d.in_dims), View{d.output.data(), d.out_dims}, epilogue,
+             threads, {scratch.data(), scratch.size()});
+  set_flops(state, d.flops(layer->shape));
+}
+
+void conv_with_kernel(benchmark::State& state, const Layer* layer,
+                      ops::gemm::GemmKernelInfo kernel_info) {
+  const ops::gemm::GemmKernelInfo* kernel = &kernel_info;
+  if (!ops::isa_supported(kernel->isa)) return state.SkipWithError("ISA not supported");
+  const int threads = int(state.range(0));
+  LayerData d(*layer);
+  namespace g = ops::gemm;
+  const g::PackedALayout layout =
+      g::packed_a_layout(*kernel, layer->shape.out_channels, g::conv_gemm_k(layer->shape));
+  AlignedBuffer packed_a(layout.floats());
+  g::pack_a(d.weight.data(), std::size_t(layout.k), layout, packed_a.data());
+  g::GemmProblem problem;
+  problem.m = layout.m;
+  problem.n = int(d.out_dims.plane());
+  problem.k = layout.k;
+  problem.packed_a = packed_a.data();
+  problem.b = g::conv_b_source(layer->shape, ConstView(d.input.data(), d.in_dims), d.out_dims);
+  problem.out = {d.output.data(), d.out_dims.plane(), layer->bias ? d.bias.data() : nullptr,
+                 d.residual.size() ? d.residual.data() : nullptr, d.out_dims.plane(), true};
+  AlignedBuffer scratch(g::gemm_scratch_floats(*kernel, problem.n, problem.k, threads));
+  for (auto _ : state) g::gemm(*kernel, problem, threads, {scratch.data(), scratch.size()});
+  set_flops(state, d.flops(layer->shape));
+}
+
+// With FFNET_BENCH_TUNE set: every SIMD kernel with a grid of block sizes on the layers that
+// dominate FFNet's run time, to choose the table's MC/KC/NC.
+void register_block_size_sweep() {
+  for (const Layer& layer : kLayers) {
+    const std::string name = layer.name;
+    if (name.rfind("layer", 0) != 0 && name.rfind("stem", 0) != 0) continue;
+    for (const auto& kernel : ops::gemm::gemm_kernels()) {
+      if (kernel.isa == ops::Isa::scalar) continue;
+      for (int kc : {192, 256, 384, 512}) {
+        for (int nc_panels : {4, 8, 16, 32}) {
+          for (int mc_panels : {8, 16, 32}) {
+          ops::gemm::GemmKernelInfo tuned = kernel;
+          tuned.blocking = {kernel.mr * mc_panels, kc, kernel.nr * nc_panels};
+          const std::string blocks = "/mc:" + std::to_string(tuned.blocking.mc) + "/kc:" +
+                                     std::to_string(kc) + "/nc:" + std::to_string(tuned.blocking.nc);
+          benchmark::RegisterBenchmark(
+              ("tune/" + name + "/" + std::string(kernel.name) + blocks).c_str(),
+              conv_with_kernel, &layer, tuned)
+              ->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+          }
+        }
+      }
+    }
+  }
+}
+
+const bool registered = [] {
+  for (const Layer& layer : kLayers) {
+    const std::string name = layer.name;
+    benchmark::RegisterBenchmark(("conv/" + name).c_str(), packed_conv, &layer)
+        ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+    for (const auto& kernel : ops::gemm::gemm_kernels()) {
+      if (kernel.isa == ops::Isa::scalar) continue;
+      benchmark::RegisterBenchmark(("conv/" + name + "/" + std::string(kernel.name)).c_str(),
+                                   conv_with_kernel, &layer, kernel)
+          ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
+  }
+  if (std::getenv("FFNET_BENCH_TUNE")) register_block_size_sweep();
+  return true;
+}();
+
+}  // namespace
+
+namespace {
+
+// B packing alone: every KC x NC tile of one layer's im2col (or plain) matrix, as the driver
+// packs them on one thread. Reports packed floats per second.
+void pack_b_only(benchmark::State& state, const Layer* layer) {
+  namespace g = ops::gemm;
+  const g::GemmKernelInfo& kernel = g::default_gemm_kernel(ops::best_isa());
+  LayerData d(*layer);
+  const int k = g::conv_gemm_k(layer->shape);
+  const int n = int(d.out_dims.plane());
+  const int kc = g::packed_a_layout(kernel, 1, k).kc;
+  const int nc = kernel.blocking.nc;
+  AlignedBuffer tile(std::size_t(kc) * g::round_up(nc, kernel.nr));
+  const g::BSource source =
+      g::conv_b_source(layer->shape, ConstView(d.input.data(), d.in_dims), d.out_dims);
+  for (auto _ : state) {
+    for (int n0 = 0; n0 < n; n0 += nc)
+      for (int k0 = 0; k0 < k; k0 += kc)
+        std::visit([&](const auto& s) {
+          g::pack_b(s, {k0, std::min(kc, k - k0), n0, std::min(nc, n - n0)}, kernel,
+                    tile.data());
+        }, source);
+    benchmark::ClobberMemory();
+  }
+  state.counters["floats"] = benchmark::Counter(double(k) * n, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+const bool registered_pack = [] {
+  for (const Layer& layer : kLayers)
+    benchmark::RegisterBenchmark(("pack_b/" + std::string(layer.name)).c_str(), pack_b_only, &layer)
+        ->Unit(benchmark::kMillisecond);
+  return true;
+}();
+
+}  // namespace

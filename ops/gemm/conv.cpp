@@ -1,0 +1,100 @@
+// PackedConv: a convolution as one GEMM per image, C[out_channels][out pixels] =
+// weights[out_channels][in_channels * kh * kw] x im2col(input), with B packed tile by tile.
+#include "ops/conv.hpp"
+
+#include <cstdint>
+#include <string>
+
+#include "ffnet/aligned_buffer.hpp"
+#include "ffnet/error.hpp"
+#include "ops/gemm/conv_gemm.hpp"
+
+namespace ffnet::ops {
+
+struct PackedConv::Impl {
+  // How the convolution is computed. A Winograd F(4x4, 3x3) path for stride-1 3x3
+  // convolutions would be one more value, with its own packed weights and branch in run().
+  enum class Algorithm {
+    gemm,  // packed weights x B, B packed per tile from the input (see conv_b_source)
+  };
+
+  ConvShape shape;
+  Isa isa;
+  const gemm::GemmKernelInfo* kernel;
+  Algorithm algorithm;
+  AlignedBuffer packed_weights;
+  AlignedBuffer bias;  // empty when the convolution has none
+
+  void run_gemm(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
+                std::span<float> scratch) const;
+};
+
+PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const float* bias,
+                       Isa isa)
+    : impl_(std::make_unique<Impl>()) {
+  if (shape.in_channels < 1 || shape.out_channels < 1 || shape.kernel_h < 1 ||
+      shape.kernel_w < 1 || shape.stride < 1 || shape.pad < 0)
+    throw_internal("PackedConv: invalid convolution shape");
+  if (!isa_supported(isa))
+    throw_usage("PackedConv: ISA " + std::string(isa_name(isa)) + " is not supported here");
+  Impl& p = *impl_;
+  p.shape = shape;
+  p.isa = isa;
+  p.kernel = &gemm::default_gemm_kernel(isa);
+  p.algorithm = Impl::Algorithm::gemm;
+  const gemm::PackedALayout layout =
+      gemm::packed_a_layout(*p.kernel, shape.out_channels, gemm::conv_gemm_k(shape));
+  p.packed_weights.resize(layout.floats());
+  gemm::pack_a(weight_oihw, std::size_t(layout.k), layout, p.packed_weights.data());
+  if (bias != nullptr) {
+    p.bias.resize(std::size_t(shape.out_channels));
+    for (int o = 0; o < shape.out_channels; ++o) p.bias.data()[o] = bias[o];
+  }
+}
+
+PackedConv::~PackedConv() = default;
+PackedConv::PackedConv(PackedConv&&) noexcept = default;
+PackedConv& PackedConv::operator=(PackedConv&&) noexcept = default;
+
+const ConvShape& PackedConv::shape() const { return impl_->shape; }
+Isa PackedConv::isa() const { return impl_->isa; }
+
+std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
+  const Dims out = conv_output_dims(impl_->shape, in);
+  return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()),
+                                   gemm::conv_gemm_k(impl_->shape), threads);
+}
+
+void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
+                     std::span<float> scratch) const {
+  const Impl& p = *impl_;
+  const Dims out_dims = conv_output_dims(p.shape, in.dims);
+  if (!(out.dims == out_dims))
+    throw_internal("PackedConv: output is " + out.dims.str() + ", expected " + out_dims.str());
+  const ConstView residual = epilogue.residual;
+  if (residual.data != nullptr && !(residual.dims == out_dims))
+    throw_internal("PackedConv: residual is " + residual.dims.str() + ", expected " +
+                   out_dims.str());
+  if ((residual.data != nullptr && residual.data == out.data) || in.data == out.data)
+    throw_internal("PackedConv: the output must not alias the input or the residual");
+  if (out_dims.plane() > std::size_t(INT32_MAX)) throw_input("PackedConv: image too large");
+
+  switch (p.algorithm) {
+    case Impl::Algorithm::gemm: return p.run_gemm(in, out, epilogue, threads, scratch);
+  }
+}
+
+void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epilogue,
+                                int threads, std::span<float> scratch) const {
+  gemm::GemmProblem problem;
+  problem.m = shape.out_channels;
+  problem.n = int(out.dims.plane());
+  problem.k = gemm::conv_gemm_k(shape);
+  problem.packed_a = packed_weights.data();
+  problem.b = gemm::conv_b_source(shape, in, out.dims);
+  problem.out = {out.data, out.dims.plane(), bias.size() ? bias.data() : nullptr,
+                 epilogue.residual.data, out.dims.plane(), epilogue.relu};
+  gemm::gemm(*kernel, problem, threads, scratch);
+}
+
+}  // namespace ffnet::ops

@@ -1,0 +1,150 @@
+// The GEMM driver: five loops around the microkernel (BLIS order), and the thread split.
+#include "ops/gemm/gemm_driver.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "ffnet/error.hpp"
+
+namespace ffnet::ops::gemm {
+namespace {
+
+// The rows and columns of C one thread computes: rows a multiple of MR, columns of NR.
+struct Region {
+  int m0, m1;
+  int n0, n1;
+};
+
+struct ThreadGrid {
+  int m_parts = 1;
+  int n_parts = 1;
+};
+
+// Splits C into m_parts x n_parts regions, one per thread, minimising the busiest thread's
+// work. Splitting N costs nothing extra; splitting M makes every thread pack the same B
+// columns, counted here as kPackCost multiply-adds per packed value.
+ThreadGrid choose_grid(const GemmKernelInfo& kernel, int m, int n, int threads) {
+  constexpr double kPackCost = 8.0;
+  const int m_panels = (m + kernel.mr - 1) / kernel.mr;
+  const int n_panels = (n + kernel.nr - 1) / kernel.nr;
+  ThreadGrid best;
+  double best_cost = -1;
+  for (int m_parts = 1; m_parts <= threads; ++m_parts) {
+    if (threads % m_parts != 0) continue;
+    const int n_parts = threads / m_parts;
+    const double rows = double((m_panels + m_parts - 1) / m_parts) * kernel.mr;
+    const double cols = double((n_panels + n_parts - 1) / n_parts) * kernel.nr;
+    const double cost = cols * (rows + kPackCost);
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best = {m_parts, n_parts};
+    }
+  }
+  return best;
+}
+
+// Part `index` of `parts` near-equal runs of `count` units of `unit` elements, clamped to total.
+std::pair<int, int> split_range(int total, int unit, int parts, int index) {
+  const int units = (total + unit - 1) / unit;
+  const int begin = int(std::int64_t(units) * index / parts) * unit;
+  const int end = int(std::int64_t(units) * (index + 1) / parts) * unit;
+  return {std::min(begin, total), std::min(end, total)};
+}
+
+Region thread_region(const GemmKernelInfo& kernel, const GemmProblem& p, ThreadGrid grid,
+                     int thread) {
+  const auto [m0, m1] = split_range(p.m, kernel.mr, grid.m_parts, thread / grid.n_parts);
+  const auto [n0, n1] = split_range(p.n, kernel.nr, grid.n_parts, thread % grid.n_parts);
+  return {m0, m1, n0, n1};
+}
+
+int k_block_depth(const GemmKernelInfo& kernel, int k) {
+  const int blocks = (k + kernel.blocking.kc - 1) / kernel.blocking.kc;
+  return (k + blocks - 1) / blocks;
+}
+
+std::size_t b_tile_floats(const GemmKernelInfo& kernel, int n, int k) {
+  const int nc = std::min(kernel.blocking.nc, round_up(n, kernel.nr));
+  return std::size_t(k_block_depth(kernel, k)) * std::size_t(nc);
+}
+
+constexpr std::size_t kAlignmentSlack = 16;  // floats: up to 64 bytes to reach alignment
+
+float* aligned_slice(std::span<float> scratch, std::size_t index, std::size_t floats) {
+  float* base = scratch.data() + index * (floats + kAlignmentSlack);
+  const auto address = reinterpret_cast<std::uintptr_t>(base);
+  return base + ((64 - address % 64) % 64) / sizeof(float);
+}
+
+void gemm_region(const GemmKernelInfo& kernel, const GemmProblem& p, Region r, float* b_tile) {
+  if (r.m0 >= r.m1 || r.n0 >= r.n1) return;
+  const int mc_max = kernel.blocking.mc;
+  const int nc_max = kernel.blocking.nc;
+  const int mr = kernel.mr;
+  const int nr = kernel.nr;
+  const PackedALayout a_layout = packed_a_layout(kernel, p.m, p.k);
+  const int kc_max = a_layout.kc;
+  const GemmOutput& out = p.out;
+  for (int jc = r.n0; jc < r.n1; jc += nc_max) {
+    const int nc = std::min(nc_max, r.n1 - jc);
+    for (int pc = 0; pc < p.k; pc += kc_max) {
+      const int kc = std::min(kc_max, p.k - pc);
+      std::visit([&](const auto& source) { pack_b(source, {pc, kc, jc, nc}, kernel, b_tile); }, p.b);
+      GemmEpilogue epilogue;
+      epilogue.start = pc == 0 ? GemmEpilogue::Start::bias : GemmEpilogue::Start::accumulate;
+      epilogue.last_k_block = pc + kc == p.k;
+      epilogue.ld_residual = out.ld_residual;
+      epilogue.relu = out.relu;
+      for (int ic = r.m0; ic < r.m1; ic += mc_max) {
+        const int mc = std::min(mc_max, r.m1 - ic);
+        for (int jr = 0; jr < nc; jr += nr) {
+          const float* b_panel = b_tile + std::size_t(jr) * std::size_t(kc);
+          for (int ir = ic; ir < ic + mc; ir += mr) {
+            const std::size_t col = std::size_t(jc + jr);
+            epilogue.bias = out.bias ? out.bias + ir : nullptr;
+            epilogue.residual = out.residual ? out.residual + ir * out.ld_residual + col : nullptr;
+            kernel.run(std::min(mr, p.m - ir), std::min(nr, nc - jr), std::size_t(kc),
+                       p.packed_a + a_layout.panel_offset(pc, ir, kc), b_panel,
+                       out.c + ir * out.ldc + col, out.ldc, epilogue);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+PackedALayout packed_a_layout(const GemmKernelInfo& kernel, int m, int k) {
+  return {m, k, kernel.mr, k_block_depth(kernel, k)};
+}
+
+std::size_t gemm_scratch_floats(const GemmKernelInfo& kernel, int n, int k, int threads) {
+  return std::size_t(std::max(threads, 1)) * (b_tile_floats(kernel, n, k) + kAlignmentSlack);
+}
+
+void gemm(const GemmKernelInfo& kernel, const GemmProblem& p, int threads,
+          std::span<float> scratch) {
+  if (p.m <= 0 || p.n <= 0 || p.k <= 0) throw_internal("gemm: empty problem");
+  threads = std::max(threads, 1);
+  if (scratch.size() < gemm_scratch_floats(kernel, p.n, p.k, threads))
+    throw_internal("gemm: scratch too small");
+  const std::size_t tile_floats = b_tile_floats(kernel, p.n, p.k);
+  if (threads == 1) {
+    gemm_region(kernel, p, {0, p.m, 0, p.n}, aligned_slice(scratch, 0, tile_floats));
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    // The team may be smaller than asked for; the split follows the real team size.
+    const int team = omp_get_num_threads();
+    const int thread = omp_get_thread_num();
+    const ThreadGrid grid = choose_grid(kernel, p.m, p.n, team);
+    gemm_region(kernel, p, thread_region(kernel, p, grid, thread),
+                aligned_slice(scratch, std::size_t(thread), tile_floats));
+  }
+}
+
+}  // namespace ffnet::ops::gemm

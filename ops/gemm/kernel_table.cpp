@@ -1,0 +1,51 @@
+// The kernel table. Within each ISA the first entry is the default.
+//
+// Choice and block sizes measured with bench_gemm on one Zen 4 core (FFNET_BENCH_TUNE=1 sweep
+// of MC x KC x NC on stem 7x7/2 3->64, layer1 3x3 64->64 and layer4 3x3 512->512 at the
+// 1024x2048 input scale; every config within ~2% of each layer's best was kept as a
+// candidate, then the one with the best mean):
+// - 6x64 AVX-512 beat 8x48 and 14x32 on 9 of 13 FFNet layers (e.g. layer4 107 vs 104 vs
+//   101 GFLOP/s) and tied on the rest; 14x32 was last everywhere and was dropped. 8x48 stays
+//   for comparison in the bench (M = 64 fills 8-row panels exactly).
+// - KC 256: a B micro-panel (64 KiB) and the MC x KC A block (192 KiB) stay in L2 with the
+//   KC x NC B tile (512 KiB); KC 512 measured the same within noise.
+// - The AVX2 6x16 kernel reaches the same per-core peak as AVX-512 on Zen 4 (which splits
+//   512-bit ops), and the smaller MC 48 was its best.
+// - The scalar kernel's block sizes are not tuned: it is the fallback and the test oracle.
+#include "ops/gemm/kernel_table.hpp"
+
+#include "ffnet/error.hpp"
+
+namespace ffnet::ops::gemm {
+namespace {
+
+constexpr GemmKernelInfo kKernels[] = {
+#if defined(__x86_64__)  // the SIMD kernel libraries are built for x86-64 hosts only
+    {"f32_gemm_6x64__avx512", Isa::avx512, 6, 64, f32_gemm_6x64__avx512, f32_pack_run__avx512,
+     {192, 256, 512}},
+    {"f32_gemm_8x48__avx512", Isa::avx512, 8, 48, f32_gemm_8x48__avx512, f32_pack_run__avx512,
+     {192, 256, 480}},
+    {"f32_gemm_6x16__avx2_fma", Isa::avx2_fma, 6, 16, f32_gemm_6x16__avx2_fma, f32_pack_run__avx2,
+     {48, 256, 512}},
+#endif
+    {"f32_gemm_4x16__scalar", Isa::scalar, 4, 16, f32_gemm_4x16__scalar, f32_pack_run__scalar,
+     {128, 256, 256}},
+};
+
+}  // namespace
+
+std::span<const GemmKernelInfo> gemm_kernels() { return kKernels; }
+
+const GemmKernelInfo& default_gemm_kernel(Isa isa) {
+  for (const GemmKernelInfo& k : kKernels)
+    if (k.isa == isa) return k;
+  throw_internal("no GEMM kernel for ISA " + std::string(isa_name(isa)));
+}
+
+const GemmKernelInfo* find_gemm_kernel(std::string_view name) {
+  for (const GemmKernelInfo& k : kKernels)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+}  // namespace ffnet::ops::gemm

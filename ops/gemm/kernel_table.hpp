@@ -1,0 +1,36 @@
+#pragma once
+// The table of GEMM microkernels: what run-time selection, the tests and the benchmarks use.
+#include <span>
+#include <string_view>
+
+#include "ops/gemm/gemm_kernel.hpp"
+#include "ops/isa.hpp"
+
+namespace ffnet::ops::gemm {
+
+// Cache blocking around a microkernel (BLIS loops): an MC x KC block of packed A is reused
+// against a KC x NC block of packed B. MC is a multiple of MR, NC of NR.
+struct GemmBlocking {
+  int mc = 0;
+  int kc = 0;
+  int nc = 0;
+};
+
+struct GemmKernelInfo {
+  std::string_view name;
+  Isa isa;
+  int mr;
+  int nr;
+  GemmMicrokernel run;
+  PackRunFn pack_run;  // B packing compiled for the same ISA
+  GemmBlocking blocking;
+};
+
+// All kernels built into the library, for every ISA (check isa_supported before running one).
+std::span<const GemmKernelInfo> gemm_kernels();
+// The kernel to use for `isa`: the fastest one measured on FFNet's layer shapes.
+const GemmKernelInfo& default_gemm_kernel(Isa isa);
+// By name (as in the table); null if there is none.
+const GemmKernelInfo* find_gemm_kernel(std::string_view name);
+
+}  // namespace ffnet::ops::gemm

@@ -1,0 +1,79 @@
+#pragma once
+// The body of a PackRun (gemm_kernel.hpp), shared by the f32_pack_run__{isa}.cpp files: each is
+// compiled with its ISA's flags and instantiates it with its own row operations, inlined:
+//   struct Rows {
+//     static void copy(float* dst, const float* src, int count, int stride);  // dst[t] = src[t * stride]
+//     static void zero(float* dst, int count);
+//   };
+// Everything here has internal linkage (anonymous namespace), so that code compiled for one
+// ISA can never be what the linker picks for another translation unit.
+#include <cstdint>
+
+#include "ops/gemm/gemm_kernel.hpp"
+
+namespace ffnet::ops::gemm {
+namespace {
+
+inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+inline int clamp_int(int value, int low, int high) {
+  return value < low ? low : value > high ? high : value;
+}
+
+// The run reads `floats` from each of its kc rows and the next run reads on from the same
+// places, but only after all kc rows: too many streams for the hardware prefetchers to follow.
+// (Integer address arithmetic: the next run may lie past the end of the image.)
+inline void prefetch_next_run(const float* src, int floats) {
+  const auto address = reinterpret_cast<std::uintptr_t>(src);
+  for (int ahead = floats; ahead < 2 * floats; ahead += 16)
+    __builtin_prefetch(reinterpret_cast<const void*>(address + std::uintptr_t(ahead) * sizeof(float)));
+}
+
+// A row that touches the zero padding: zeros outside the image row, the rest copied.
+template <class Rows>
+inline void pack_border_row(float* dst, const float* row, int x0, int len, int stride,
+                            int width) {
+  // Columns t in [first, last) read inside the row: 0 <= x0 + t * stride < width.
+  const int first = clamp_int(x0 >= 0 ? 0 : ceil_div(-x0, stride), 0, len);
+  const int last = clamp_int(x0 >= width ? 0 : ceil_div(width - x0, stride), first, len);
+  Rows::zero(dst, first);
+  if (last > first) Rows::copy(dst + first, row + (x0 + first * stride), last - first, stride);
+  Rows::zero(dst + last, len - last);
+}
+
+template <class Rows>
+inline void pack_run_with(const PackRun& run) {
+  // Fields copied to locals: SIMD stores may alias anything, so the compiler would otherwise
+  // reload them from `run` after every store.
+  const PackRun r = run;
+  const int taps = r.kernel_h * r.kernel_w;
+  int c = r.k0 / taps;  // (c, ky, kx) of row k0, then stepped incrementally
+  int ky = r.k0 % taps / r.kernel_w;
+  int kx = r.k0 % r.kernel_w;
+  const int span = (r.len - 1) * r.stride;  // image columns from the run's first to its last
+  float* dst = r.dst;
+  for (int kk = 0; kk < r.kc; ++kk, dst += r.dst_stride) {
+    const int iy = r.y0 + ky;
+    const int ix = r.x0 + kx;
+    if (iy < 0 || iy >= r.height) {
+      Rows::zero(dst, r.len);
+    } else {
+      const float* row = r.image + std::size_t(c) * r.plane + std::size_t(iy) * std::size_t(r.width);
+      if (ix >= 0 && ix + span < r.width) {
+        prefetch_next_run(row + ix, span + 1);
+        Rows::copy(dst, row + ix, r.len, r.stride);
+      } else {
+        pack_border_row<Rows>(dst, row, ix, r.len, r.stride, r.width);
+      }
+    }
+    if (++kx == r.kernel_w) {
+      kx = 0;
+      if (++ky == r.kernel_h) {
+        ky = 0;
+        ++c;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ffnet::ops::gemm
