@@ -110,7 +110,7 @@ def convert(args: argparse.Namespace) -> None:
         try:
             write_safetensors(args.output, entries, metadata)
         except OSError as e:
-            raise OutputError(str(e)) from e
+            raise OutputError(e.strerror or str(e)) from e
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,8 @@ from torch_pickle import CheckpointError, DType, Storage, Tensor, storage_fields
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
 MAX_PICKLE_BYTES = 256 << 20
+ZIP_MAGIC = b"PK\x03\x04"
+NOT_A_CHECKPOINT = "not a PyTorch checkpoint (neither the zip nor the legacy torch.save format)"
 
 
 class Checkpoint:
@@ -61,10 +63,16 @@ def open_checkpoint(path: str) -> Checkpoint:
     try:
         head = f.read(512)
         f.seek(0)
-        if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        if not head:
+            raise CheckpointError("empty file")
+        if head.startswith((ZIP_MAGIC, b"PK\x05\x06")):
             return _open_zip(f)
+        if ZIP_MAGIC.startswith(head):
+            raise CheckpointError(f"truncated: zip archive ends at byte {len(head)}")
         if head[257:262] == b"ustar":
             raise CheckpointError("tar-based checkpoint (PyTorch < 0.4) is not supported")
+        if not head.startswith(b"\x80"):  # legacy files start with a pickle PROTO opcode
+            raise CheckpointError(NOT_A_CHECKPOINT)
         return _open_legacy(f)
     except BaseException:
         f.close()
@@ -95,7 +103,8 @@ def _open_zip(f: BinaryIO) -> Checkpoint:
     try:
         zf = zipfile.ZipFile(f)
     except zipfile.BadZipFile as e:
-        raise CheckpointError(f"truncated or damaged zip archive: {e} (file ends at byte {size})") from e
+        reason = "no end-of-central-directory record" if str(e) == "File is not a zip file" else str(e)
+        raise CheckpointError(f"truncated or damaged zip archive: {reason} (file ends at byte {size})") from e
     names = zf.namelist()
     for name in names:
         _check_entry_name(name)
@@ -152,11 +161,11 @@ def _open_legacy(f: BinaryIO) -> Checkpoint:
     try:
         magic = unpickle(f)
     except CheckpointError as e:
-        if "refusing" in str(e):
+        if str(e).startswith(("refusing", "truncated")):
             raise
-        raise CheckpointError(f"not a PyTorch checkpoint (neither zip nor legacy format): {e}") from e
+        raise CheckpointError(f"{NOT_A_CHECKPOINT}: {e}") from e
     if magic != LEGACY_MAGIC_NUMBER:
-        raise CheckpointError("not a PyTorch checkpoint (neither zip nor legacy format)")
+        raise CheckpointError(NOT_A_CHECKPOINT)
     if unpickle(f) != LEGACY_PROTOCOL_VERSION:
         raise CheckpointError("unsupported legacy protocol version")
     if not isinstance(unpickle(f), dict):
