@@ -45,13 +45,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="IN.pth", help="PyTorch checkpoint")
     parser.add_argument("output", metavar="OUT.safetensors", help="file to write")
-    parser.add_argument("--model", metavar="NAME", help="published FFNet model name to validate against")
+    parser.add_argument("--model", metavar="NAME", type=ffnet_arch.model_name_argument,
+                        help="published FFNet model name to validate against")
     args = parser.parse_args(argv)
-    if args.model is not None:
-        try:
-            ffnet_arch.parse_name(args.model)
-        except ValueError as e:
-            parser.error(str(e))
     if all(map(os.path.exists, (args.input, args.output))) and os.path.samefile(args.input, args.output):
         parser.error("IN.pth and OUT.safetensors are the same file")
     return args

@@ -6,6 +6,7 @@ Standard library only, so that the checkpoint converter can use it without torch
 """
 from __future__ import annotations
 
+import argparse
 import difflib
 import math
 import re
@@ -178,6 +179,15 @@ def parse_name(name: str) -> ModelConfig:
         first_stage_stride=2 if m["d"] else 1, stem=m["stem"], up=m["up"],
         seg=m["seg"] if task == "segmentation" else None,
         mobile=bool(m["mobile"]), pre_down=bool(m["pre_down"]))
+
+
+def model_name_argument(name: str) -> str:
+    """argparse `type=` for a published model name (keeps parse_name's suggestion)."""
+    try:
+        parse_name(name)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+    return name
 
 
 # --- Shapes ----------------------------------------------------------------------------------

@@ -75,18 +75,14 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="published FFNet model name")
+    parser.add_argument("--model", required=True, type=ffnet_arch.model_name_argument,
+                        help="published FFNet model name")
     parser.add_argument("--sizes", required=True, type=parse_sizes, help="e.g. 64x128,97x190")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--legacy-format", action="store_true",
                         help="save with _use_new_zipfile_serialization=False")
-    args = parser.parse_args(argv)
-    try:
-        ffnet_arch.parse_name(args.model)
-    except ValueError as e:
-        parser.error(str(e))
-    return args
+    return parser.parse_args(argv)
 
 
 def random_input(seed: int, height: int, width: int, stream: int = 0) -> np.ndarray:

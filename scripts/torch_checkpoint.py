@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import os
 import struct
 import sys
 import zipfile
@@ -61,19 +62,20 @@ class Checkpoint:
 def open_checkpoint(path: str) -> Checkpoint:
     f = open(path, "rb")
     try:
+        size = os.fstat(f.fileno()).st_size
         head = f.read(512)
         f.seek(0)
         if not head:
             raise CheckpointError("empty file")
         if head.startswith((ZIP_MAGIC, b"PK\x05\x06")):
-            return _open_zip(f)
+            return _open_zip(f, size)
         if ZIP_MAGIC.startswith(head):
             raise CheckpointError(f"truncated: zip archive ends at byte {len(head)}")
         if head[257:262] == b"ustar":
             raise CheckpointError("tar-based checkpoint (PyTorch < 0.4) is not supported")
         if not head.startswith(b"\x80"):  # legacy files start with a pickle PROTO opcode
             raise CheckpointError(NOT_A_CHECKPOINT)
-        return _open_legacy(f)
+        return _open_legacy(f, size)
     except BaseException:
         f.close()
         raise
@@ -97,9 +99,7 @@ def _zip_call(what: str, fn: Callable[[], Any]) -> Any:
         raise CheckpointError(f"damaged zip archive while reading {what}: {e}") from e
 
 
-def _open_zip(f: BinaryIO) -> Checkpoint:
-    size = f.seek(0, io.SEEK_END)
-    f.seek(0)
+def _open_zip(f: BinaryIO, size: int) -> Checkpoint:
     try:
         zf = zipfile.ZipFile(f)
     except zipfile.BadZipFile as e:
@@ -155,9 +155,7 @@ def _zip_byteorder(zf: zipfile.ZipFile, name: str) -> str:
 
 # --- legacy format ---------------------------------------------------------------------------
 
-def _open_legacy(f: BinaryIO) -> Checkpoint:
-    size = f.seek(0, io.SEEK_END)
-    f.seek(0)
+def _open_legacy(f: BinaryIO, size: int) -> Checkpoint:
     try:
         magic = unpickle(f)
     except CheckpointError as e:

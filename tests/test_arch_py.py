@@ -1,17 +1,11 @@
 #!/usr/bin/env python3
 """scripts/ffnet_arch.py against tests/data/ffnet-models.json (the published checkpoints' facts)."""
-import json
-import sys
 import unittest
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from published_models import PUBLISHED  # also puts scripts/ on sys.path
 
 import ffnet_arch  # noqa: E402
 
-with open(ROOT / "tests" / "data" / "ffnet-models.json", encoding="utf-8") as f:
-    PUBLISHED = json.load(f)
 
 
 class RegistryTest(unittest.TestCase):

@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import pickle
 import struct
 import subprocess
@@ -19,15 +18,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-CONVERTER = ROOT / "scripts" / "convert_checkpoint.py"
-sys.path.insert(0, str(ROOT / "scripts"))
+from published_models import PUBLISHED, SCRIPTS  # also puts scripts/ on sys.path
 
 import make_reference  # noqa: E402
 
+CONVERTER = SCRIPTS / "convert_checkpoint.py"
+
 MODEL = "segmentation_ffnet46NS_CCC_mobile_pre_down"  # smallest published model, has smoothing
-with open(ROOT / "tests" / "data" / "ffnet-models.json", encoding="utf-8") as f:
-    PUBLISHED = json.load(f)
 
 RUN_WITHOUT_TORCH = ("import runpy, sys; sys.modules['torch'] = sys.modules['numpy'] = None; "
                      "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")

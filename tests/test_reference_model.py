@@ -2,7 +2,6 @@
 """scripts/ffnet_torch.py and scripts/make_reference.py (run with /usr/bin/python3: needs torch)."""
 import json
 import math
-import sys
 import tempfile
 import unittest
 import zipfile
@@ -11,15 +10,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from published_models import PUBLISHED  # also puts scripts/ on sys.path
 
 import ffnet_arch  # noqa: E402
 import make_reference  # noqa: E402
 from ffnet_torch import build_model, gaussian_smoothing_weight, resize  # noqa: E402
 
-with open(ROOT / "tests" / "data" / "ffnet-models.json", encoding="utf-8") as f:
-    PUBLISHED = json.load(f)
 
 # One small model per stem, block type, head, upsampling mode and pre_down.
 REAL_FORWARD_MODELS = [
