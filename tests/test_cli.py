@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""ffnet-segment from the shell: .npy in, logits out, matching PyTorch's reference output;
+bad input gives the documented exit code, a message naming the file, and no output file.
+
+usage: test_cli.py FFNET_SEGMENT REFDATA_DIR
+"""
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+
+BINARY = REFDATA = None
+MODEL = "segmentation_ffnet46N_CBB"
+USAGE, INPUT = 2, 3
+
+
+def run(*args):
+    return subprocess.run([BINARY, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+class NpyRoundTrip(unittest.TestCase):
+    def test_logits_match_pytorch(self):
+        for model, size in [(MODEL, "97x190"), ("classification_ffnet18_AAX", "128x256")]:
+            case = REFDATA / model / size
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "y.npy"
+                for threads in ("1", "2"):
+                    result = run("--weights", REFDATA / model / "model.safetensors", "--input", case / "input.npy",
+                                 "--logits", out, "--threads", threads)
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    ours, ref = np.load(out), np.load(case / "output.npy")
+                    self.assertEqual(ours.dtype, np.float32)
+                    self.assertEqual(ours.shape, ref.shape)
+                    self.assertLessEqual(np.abs(ours - ref).max(), 1e-4 * np.abs(ref).max())
+
+    def test_model_override_and_help(self):
+        result = run("--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("--weights", result.stdout)
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run("--weights", REFDATA / MODEL / "model.safetensors", "--model", "segmentation_ffnet18_dAAA",
+                         "--input", REFDATA / MODEL / "97x190" / "input.npy", "--logits", Path(tmp) / "y.npy")
+            self.assertEqual(result.returncode, INPUT)
+            self.assertIn("does not match segmentation_ffnet18_dAAA", result.stderr)
+            self.assertEqual(list(Path(tmp).iterdir()), [])
+
+
+class BadInput(unittest.TestCase):
+    def check_refused(self, code, expect, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "y.npy"
+            result = run(*[out if a == "OUT" else a for a in args])
+            self.assertEqual(result.returncode, code, result.stderr)
+            self.assertIn(expect, result.stderr)
+            self.assertNotIn("Traceback", result.stderr)
+            self.assertEqual(list(Path(tmp).iterdir()), [], "no output file may be left behind")
+
+    def test_usage_errors(self):
+        weights = REFDATA / MODEL / "model.safetensors"
+        x = REFDATA / MODEL / "97x190" / "input.npy"
+        self.check_refused(USAGE, "missing required option --weights", "--input", x, "--logits", "OUT")
+        self.check_refused(USAGE, "unknown option --bogus", "--bogus")
+        self.check_refused(USAGE, "--threads must be", "--weights", weights, "--input", x, "--logits", "OUT",
+                           "--threads", "0")
+        self.check_refused(USAGE, "unknown model", "--weights", weights, "--model", "ffnet_nope", "--input", x,
+                           "--logits", "OUT")
+
+    def test_input_errors(self):
+        weights = REFDATA / MODEL / "model.safetensors"
+        x = REFDATA / MODEL / "97x190" / "input.npy"
+        with tempfile.TemporaryDirectory() as tmp:
+            wrong_shape = Path(tmp) / "x2.npy"
+            np.save(wrong_shape, np.zeros((1, 4, 8, 8), np.float32))
+            float64 = Path(tmp) / "x64.npy"
+            np.save(float64, np.zeros((1, 3, 64, 64)))
+            tiny = Path(tmp) / "tiny.npy"
+            np.save(tiny, np.zeros((1, 3, 2, 2), np.float32))
+            truncated = Path(tmp) / "trunc.safetensors"
+            truncated.write_bytes(weights.read_bytes()[:100000])
+            self.check_refused(INPUT, "missing.npy: cannot open", "--weights", weights, "--input",
+                               Path(tmp) / "missing.npy", "--logits", "OUT")
+            self.check_refused(INPUT, "x2.npy: expected a 1x3xHxW array", "--weights", weights, "--input",
+                               wrong_shape, "--logits", "OUT")
+            self.check_refused(INPUT, "is not little-endian float32", "--weights", weights, "--input", float64,
+                               "--logits", "OUT")
+            pre_down = REFDATA / "segmentation_ffnet40S_BCC_mobile_pre_down" / "model.safetensors"
+            self.check_refused(INPUT, "needs an input of at least 3x5", "--weights", pre_down, "--input", tiny, "--logits", "OUT")
+            self.check_refused(INPUT, "trunc.safetensors", "--weights", truncated, "--input", x, "--logits", "OUT")
+            self.check_refused(INPUT, "cannot create output file", "--weights", weights, "--input", x,
+                               "--logits", Path(tmp) / "no" / "such" / "dir.npy")
+
+
+if __name__ == "__main__":
+    BINARY, REFDATA = sys.argv[1], Path(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
