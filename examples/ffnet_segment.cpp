@@ -1,4 +1,8 @@
 // ffnet-segment: run an FFNet model from the shell.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -19,11 +23,28 @@ const std::vector<OptionSpec> kOptions = {
     {"threads", "N", "threads to use (default: all cores)"},
     {"isa", "NAME", "kernel family: scalar, avx2_fma or avx512 (default: the best available)"},
     {"reference", "", "run every op through the naive reference implementation (slow)"},
+    {"benchmark", "N", "time N forward passes after one warm-up; print median_ms, min_ms, peak_rss_mb"},
     {"help", "", "show this help"},
 };
 
 constexpr const char* kUsage =
     "usage: ffnet-segment --weights W.safetensors --input X.npy --logits Y.npy [--threads N]";
+
+// Times `runs` forward passes (the warm-up has been done by the caller). Load time excluded.
+void print_benchmark(const ffnet::Network& net, const ffnet::Tensor& input, ffnet::Tensor& output,
+                     ffnet::Workspace& ws, int runs) {
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    net.forward(input, output, ws);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median = runs % 2 ? ms[std::size_t(runs / 2)] : 0.5 * (ms[std::size_t(runs / 2 - 1)] + ms[std::size_t(runs / 2)]);
+  rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f\n", median, ms.front(), double(usage.ru_maxrss) / 1024.0);
+}
 
 int run(int argc, char** argv) {
   ffnet::cli::Arguments args(kOptions, argc, argv);
@@ -36,7 +57,8 @@ int run(int argc, char** argv) {
   load.reference_ops = args.has("reference");
   if (args.has("isa")) load.isa = ffnet::ops::parse_isa(args.get("isa"));
   const std::string input_path = args.required("input");
-  const std::string logits_path = args.required("logits");
+  const int benchmark_runs = args.get_int("benchmark", 0, 1, 100000);
+  const std::string logits_path = benchmark_runs ? args.get("logits") : args.required("logits");
   const int threads = args.get_int("threads", 0, 1, 1024);
 
   ffnet::Network net = ffnet::Network::load(args.required("weights"), load);
@@ -46,7 +68,8 @@ int run(int argc, char** argv) {
   ffnet::Workspace ws(threads);
   ffnet::Tensor logits;
   net.forward(input, logits, ws);
-  ffnet::weights::write_npy(logits_path, logits);
+  if (benchmark_runs) print_benchmark(net, input, logits, ws, benchmark_runs);
+  if (!logits_path.empty()) ffnet::weights::write_npy(logits_path, logits);
   return ffnet::cli::kOk;
 }
 
