@@ -3,7 +3,8 @@
 #   scripts/install_deps.sh build    compiler, meson, ninja, stb
 #   scripts/install_deps.sh test     + doctest, Eigen, python3-torch, python3-numpy
 #   scripts/install_deps.sh bench    + Google Benchmark, Eigen
-#   scripts/install_deps.sh fuzz     + clang with libFuzzer and the sanitizer runtimes
+#   scripts/install_deps.sh fuzz     + clang with libFuzzer, the sanitizer runtimes and libomp
+#                                      (with its ThreadSanitizer tool, archer)
 set -euo pipefail
 
 packages=(g++ meson ninja-build pkg-config libstb-dev)
@@ -12,7 +13,7 @@ for group in "$@"; do
     build) ;;
     test) packages+=(doctest-dev libeigen3-dev libbenchmark-dev python3-torch python3-numpy) ;;
     bench) packages+=(libbenchmark-dev libeigen3-dev python3-torch python3-numpy) ;;
-    fuzz) packages+=(clang libclang-rt-14-dev doctest-dev libeigen3-dev libbenchmark-dev) ;;
+    fuzz) packages+=(clang libclang-rt-14-dev libomp-14-dev doctest-dev libeigen3-dev libbenchmark-dev) ;;
     *) echo "install_deps.sh: unknown group '$group' (build, test, bench, fuzz)" >&2; exit 2 ;;
   esac
 done

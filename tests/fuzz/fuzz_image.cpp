@@ -1,0 +1,24 @@
+// libFuzzer target: picture decoding (stb_image's PNG, JPEG and BMP decoders behind our size
+// checks) and the conversion to a network input. The limits are smaller than the defaults so
+// that the fuzzer spends its time in the decoders, not in memset.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ffnet/error.hpp"
+#include "ffnet/image.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const ffnet::ImageLimits limits{.max_side = 4096, .max_pixels = 1 << 20};
+  try {
+    const ffnet::Image image = ffnet::decode_image(std::span(data, size), "fuzz.img", limits);
+    if (image.width < 1 || image.height < 1 || image.width > limits.max_side || image.height > limits.max_side ||
+        image.rgb.size() != std::size_t(image.width) * std::size_t(image.height) * 3)
+      __builtin_trap();
+    const ffnet::Tensor input = ffnet::image_to_input(image);
+    if (input.size() != image.rgb.size()) __builtin_trap();
+  } catch (const ffnet::Error& e) {
+    if (e.kind() != ffnet::ErrorKind::input) __builtin_trap();
+  }
+  return 0;
+}
