@@ -1,6 +1,7 @@
 // The one translation unit that compiles stb_image and stb_image_write, with only the
 // decoders we need (stb_image has a history of decoder bugs: less code, less attack surface)
-// and a compiled-in ceiling on image dimensions.
+// and a compiled-in ceiling on image dimensions. stb_image is the system's copy with the fixes
+// of scripts/patch_stb.py (bugs found by tests/fuzz/fuzz_image.cpp).
 #include "ffnet/image.hpp"
 
 #define STB_IMAGE_IMPLEMENTATION
@@ -21,6 +22,6 @@ static_assert(STBI_MAX_DIMENSIONS == ffnet::kMaxImageSideCompiled);
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#include <stb/stb_image.h>
+#include "ffnet/stb_image_patched.h"
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
