@@ -1,0 +1,19 @@
+#pragma once
+// Model files with random weights of the right shapes, for tests that need a loadable Network
+// but not PyTorch's numbers (concurrency, independence from the file, memory limits).
+#include <cstdint>
+#include <string>
+
+#include "ffnet/tensor.hpp"
+
+namespace ffnet::testing {
+
+// Writes a safetensors file for the published model `model` with weights drawn from `seed`
+// (He-uniform convolutions, batch norms with positive scales and variances, so activations stay
+// finite and varied). The metadata names the model.
+void write_random_model(const std::string& path, const std::string& model, std::uint32_t seed);
+
+// A 1 x 3 x height x width input of uniform values in [-2, 2].
+Tensor random_input(int height, int width, std::uint32_t seed);
+
+}  // namespace ffnet::testing
