@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ffnet/error.hpp"
+#include "ffnet/memory_limit.hpp"
 
 namespace ffnet {
 
@@ -26,6 +27,10 @@ class AlignedBuffer {
     if (count == size_) return;
     if (count > kMaxAllocationBytes / sizeof(float))
       throw_input("allocation of " + std::to_string(count) + " floats exceeds the limit");
+    // More than the machine has cannot succeed: refuse it before the out-of-memory killer does.
+    if (physical_memory_bytes() != 0)
+      check_memory_limit(count * sizeof(float), physical_memory_bytes(), "a tensor of " + std::to_string(count) + " floats",
+                         "this machine's physical memory");
     data_.reset();
     size_ = 0;
     if (count == 0) return;

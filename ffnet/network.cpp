@@ -168,6 +168,8 @@ void Network::prepare(Workspace& ws, Dims input) const {
   for (std::size_t i = 0; i < graph_.nodes.size(); ++i)
     if (const auto* conv = std::get_if<ConvNode>(&graph_.nodes[i]); conv && weights_[i].packed)
       scratch = std::max(scratch, weights_[i].packed->scratch_floats(ws.dims_[std::size_t(conv->input)], ws.threads_));
+  check_memory_limit((ws.plan_.arena_floats + scratch) * sizeof(float), ws.memory_limit, "an input of " + input.str(),
+                     "the workspace's memory limit");
   if (ws.arena_.size() < ws.plan_.arena_floats) ws.arena_.resize(ws.plan_.arena_floats);
   if (ws.scratch_.size() < scratch) ws.scratch_.resize(scratch);
   ws.planned_for_ = this;

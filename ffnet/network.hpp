@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ffnet/graph.hpp"
+#include "ffnet/memory_limit.hpp"
 #include "ffnet/memory_plan.hpp"
 #include "ffnet/model_config.hpp"
 #include "ffnet/tensor.hpp"
@@ -45,6 +46,9 @@ class Workspace {
   void set_threads(int threads);  // 0: every core the process may use
 
   std::function<void(const NodeEvent&)> observer;  // optional
+  // The most bytes of activations and scratch one forward may need; a larger input is refused
+  // with ffnet::Error(input) before anything is allocated. Default: 3/4 of physical memory.
+  std::size_t memory_limit = default_memory_limit();
 
   std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
   std::size_t scratch_bytes() const { return scratch_.size() * sizeof(float); }

@@ -1,0 +1,107 @@
+// A loaded Network is independent of its weight file, and inputs too big for memory are refused
+// before anything is allocated.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "ffnet/error.hpp"
+#include "ffnet/memory_limit.hpp"
+#include "ffnet/network.hpp"
+#include "tests/random_model.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kModel = "segmentation_ffnet46NS_CCC_mobile_pre_down";
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("ffnet_safety_" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+bool same_bits(const ffnet::Tensor& a, const ffnet::Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// The message of the ffnet::Error(input) that `f` throws, or "" if it throws none.
+template <class F>
+std::string input_error_of(F&& f) {
+  try {
+    f();
+  } catch (const ffnet::Error& e) {
+    CHECK(e.kind() == ffnet::ErrorKind::input);
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a loaded network does not read its weight file again: overwritten, truncated or deleted") {
+  TempDir dir;
+  const std::string path = (dir.path / "w.safetensors").string();
+  ffnet::testing::write_random_model(path, kModel, 5);
+  const ffnet::Network net = ffnet::Network::load(path);
+  const ffnet::Tensor x = ffnet::testing::random_input(64, 96, 9);
+  const ffnet::Tensor expected = net.forward(x, 2);
+
+  // Overwritten in place (same inode: a memory map of it would see the new bytes).
+  const auto size = fs::file_size(path);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(std::streamoff(size / 2));
+    const std::string junk(std::size_t(size / 2), '\x7f');
+    f.write(junk.data(), std::streamsize(junk.size()));
+    REQUIRE(f.good());
+  }
+  CHECK(same_bits(net.forward(x, 2), expected));
+  // Truncated to nothing (reading a memory map of it would raise SIGBUS).
+  fs::resize_file(path, 0);
+  CHECK(same_bits(net.forward(x, 2), expected));
+  fs::remove(path);
+  CHECK(same_bits(net.forward(x, 2), expected));
+  // And the mutation is real: loading the damaged file now fails.
+  ffnet::testing::write_random_model(path, kModel, 6);
+  CHECK(!same_bits(ffnet::Network::load(path).forward(x, 2), expected));
+}
+
+TEST_CASE("an input whose activations exceed the workspace's memory limit is refused before allocating") {
+  TempDir dir;
+  const std::string path = (dir.path / "w.safetensors").string();
+  ffnet::testing::write_random_model(path, kModel, 5);
+  const ffnet::Network net = ffnet::Network::load(path);
+  const ffnet::Tensor x = ffnet::testing::random_input(256, 256, 1);
+
+  ffnet::Workspace small(1);
+  small.memory_limit = 1u << 20;
+  ffnet::Tensor out;
+  const std::string message = input_error_of([&] { net.forward(x, out, small); });
+  CHECK_MESSAGE(message.find("an input of 3x256x256 needs ") == 0, message);
+  CHECK_MESSAGE(message.find("more than the workspace's memory limit (1 MiB)") != std::string::npos, message);
+  CHECK(small.arena_bytes() == 0);
+  CHECK(small.scratch_bytes() == 0);
+
+  ffnet::Workspace enough(1);
+  CHECK(enough.memory_limit == ffnet::default_memory_limit());
+  net.forward(x, out, enough);
+  CHECK(enough.arena_bytes() > small.memory_limit);  // so the limit above was really in the way
+  CHECK(enough.arena_bytes() + enough.scratch_bytes() <= enough.memory_limit);
+}
+
+TEST_CASE("a tensor larger than physical memory is refused, not attempted") {
+  const std::size_t physical = ffnet::physical_memory_bytes();
+  if (physical == 0) {
+    MESSAGE("skipped: the system does not report its physical memory");
+    return;
+  }
+  CHECK(ffnet::default_memory_limit() == physical / 4 * 3);
+  const auto rows = std::int64_t(physical / sizeof(float) / 1024 + 1);
+  const std::string message = input_error_of([&] { ffnet::Tensor t({rows, 1024}); });
+  CHECK_MESSAGE(message.find("more than this machine's physical memory") != std::string::npos, message);
+}
