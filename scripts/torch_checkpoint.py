@@ -27,6 +27,7 @@ from torch_pickle import CheckpointError, DType, Storage, Tensor, storage_fields
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
 MAX_PICKLE_BYTES = 256 << 20
+MAX_STORAGE_BYTES = 2 << 30  # FFNet's largest storage is a few MB; refuse before reading
 ZIP_MAGIC = b"PK\x03\x04"
 NOT_A_CHECKPOINT = "not a PyTorch checkpoint (neither the zip nor the legacy torch.save format)"
 
@@ -235,6 +236,9 @@ def _legacy_storage_offsets(f: BinaryIO, size: int, keys: list[str],
 # --- shared ----------------------------------------------------------------------------------
 
 def _register(storages: dict[str, Storage], dtype: DType, key: str, numel: int) -> Storage:
+    if numel * dtype.size > MAX_STORAGE_BYTES:
+        raise CheckpointError(f"storage {key} declares {numel * dtype.size} bytes, more than the "
+                              f"limit of {MAX_STORAGE_BYTES} bytes")
     known = storages.setdefault(key, Storage(key, dtype, numel))
     if (known.dtype, known.numel) != (dtype, numel):
         raise CheckpointError(f"storage {key} is referenced with inconsistent dtype or size")

@@ -17,8 +17,17 @@ class CheckpointError(Exception):
     """The input is not a checkpoint we can convert safely; the message says why."""
 
 
+class _Inert:
+    """Stand-ins whose state a pickle must not set: the BUILD opcode would otherwise overwrite
+    fields of a frozen dataclass after the rebuild function checked them."""
+
+    def __setstate__(self, state: Any) -> None:
+        raise CheckpointError(f"the pickle tries to set the state of a {type(self).__name__}: "
+                              f"not a plain state dict")
+
+
 @dataclass(frozen=True)
-class DType:
+class DType(_Inert):
     name: str
     size: int  # bytes per element
 
@@ -37,13 +46,13 @@ _STORAGE_DTYPES = {
 
 
 @dataclass(frozen=True)
-class StorageType:
+class StorageType(_Inert):
     """Stand-in for torch.FloatStorage & co.: only a dtype tag, never called."""
     dtype: DType
 
 
 @dataclass(frozen=True)
-class Storage:
+class Storage(_Inert):
     """A storage the pickle refers to; its bytes live outside the pickle under `key`."""
     key: str
     dtype: DType
@@ -52,7 +61,7 @@ class Storage:
 
 
 @dataclass(frozen=True)
-class Tensor:
+class Tensor(_Inert):
     storage: Storage
     offset: int               # in elements, relative to the storage
     shape: tuple[int, ...]

@@ -192,13 +192,17 @@ class _Storage:
 
 
 class _Tensor:
-    """Pickles like a torch tensor, with whatever storage offset, size and stride we ask for."""
+    """Pickles like a torch tensor, with whatever storage offset, size and stride we ask for.
+    With `state`, the pickle also BUILDs the rebuilt tensor with it (sets its fields)."""
 
-    def __init__(self, storage, offset, size, stride):
+    def __init__(self, storage, offset, size, stride, state=None):
         self.args = (storage, offset, size, stride, False, collections.OrderedDict())
+        self.state = state
 
     def __reduce__(self):
-        return torch._utils._rebuild_tensor_v2, self.args
+        if self.state is None:
+            return torch._utils._rebuild_tensor_v2, self.args
+        return torch._utils._rebuild_tensor_v2, self.args, self.state
 
 
 class _TorchLikePickler(pickle.Pickler):
@@ -263,6 +267,29 @@ class RefusedInputTest(TempDirTest):
                 for path in (as_zip, as_legacy, as_plain_pickle):
                     self.assert_refused(path, f"refusing to load global '{module}.{name}'")
                     self.assertFalse(marker.exists())
+
+    def test_any_other_global_is_refused(self):
+        # Harmless or not, a global outside the state-dict allow-list stops the load.
+        for module, name in [("builtins", "getattr"), ("collections", "Counter"),
+                             ("torch.nn.modules.conv", "Conv2d"), ("__main__", "Anything"),
+                             ("torch._utils", "_rebuild_device_tensor_from_numpy")]:
+            with self.subTest(global_=f"{module}.{name}"):
+                path = self.dir / "other.pth"
+                with zipfile.ZipFile(path, "w") as z:
+                    z.writestr("archive/data.pkl", evil_pickle(module, name, ()))
+                self.assert_refused(path, f"refusing to load global '{module}.{name}'")
+
+    def test_state_set_on_a_rebuilt_tensor_is_refused(self):
+        # BUILD after the rebuild would overwrite the shape the rebuild function checked.
+        path = self.dir / "build.pth"
+        tensor = _Tensor(_Storage("0", 4, torch.FloatStorage), 0, (4,), (1,), state={"shape": (1 << 30,)})
+        write_zip_checkpoint(path, {"w": tensor}, {"0": bytes(16)})
+        self.assert_refused(path, "tries to set the state of a Tensor")
+
+    def test_huge_storage_is_refused_before_reading(self):
+        path = self.dir / "huge.pth"
+        write_zip_checkpoint(path, {"w": float_tensor(numel=1 << 40, size=(4,))}, {"0": bytes(16)})
+        self.assert_refused(path, "storage 0 declares 4398046511104 bytes", "limit of 2147483648 bytes")
 
     def test_zip_path_traversal(self):
         path = self.dir / "traversal.pth"
