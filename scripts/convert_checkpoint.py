@@ -7,6 +7,7 @@ import argparse
 import hashlib
 import os
 import sys
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -17,7 +18,8 @@ from torch_pickle import CheckpointError, Tensor  # noqa: E402
 
 PROG = "convert_checkpoint"
 CONVERTER_ID = "ffnet.cpp convert_checkpoint.py 1"
-EXIT_OUTPUT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 1, 2, 3
+EXIT_OUTPUT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_INTERNAL = 1, 2, 3, 4
+MAX_OUTPUT_BYTES = 8 << 30  # float32 bytes of all converted tensors; FFNet's largest is ~130 MB
 
 EPILOG = """\
 Input: a torch.save state dict in the zip format (PyTorch >= 1.6) or the legacy format.
@@ -33,7 +35,10 @@ __metadata__ holds source_sha256, converter and, with --model, model.
 all mismatches. Tensors the model ignores (smoothing.weight in the shared mobile checkpoints)
 are accepted and kept.
 
-Exit status: 0 ok, 1 output not writable, 2 usage error, 3 bad input."""
+Limits, checked before anything is read or written: 2 GiB per storage, 8 GiB of float32 output.
+
+Exit status: 0 ok, 1 output not writable, 2 usage error, 3 bad input (malformed, refused or too
+large), 4 internal error (a bug: please report the message)."""
 
 
 class OutputError(Exception):
@@ -76,6 +81,10 @@ def select_tensors(checkpoint: Checkpoint) -> dict[str, Tensor]:
         selected[name] = tensor
     if not selected:
         raise CheckpointError("the state dict holds no floating-point tensors")
+    output_bytes = sum(t.numel for t in selected.values()) * 4
+    if output_bytes > MAX_OUTPUT_BYTES:
+        raise CheckpointError(f"the tensors would take {output_bytes} bytes as float32, more than the "
+                              f"limit of {MAX_OUTPUT_BYTES} bytes")
     return selected
 
 
@@ -122,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"{PROG}: {args.input}: cannot read: {e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:
+        print(f"{PROG}: {args.input}: out of memory converting this checkpoint", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception:  # a bug in the converter: say so, with the trace to report
+        print(f"{PROG}: internal error:\n{traceback.format_exc()}", file=sys.stderr)
+        return EXIT_INTERNAL
     return 0
 
 
