@@ -35,6 +35,10 @@ Image load_image(const std::string& path, const ImageLimits& limits = {});
 // 1 x 3 x H x W tensor.
 Tensor image_to_input(const Image& image);
 
+// Bilinear resize of every image of an N x C x H x W tensor to height x width, as PyTorch's
+// F.interpolate(mode="bilinear", align_corners=False) without antialiasing.
+Tensor resize_bilinear(const Tensor& input, int height, int width, int threads);
+
 // Writes an 8-bit PNG (channels 1 or 3) atomically: temporary file, then rename.
 void write_png(const std::string& path, int width, int height, int channels, const std::uint8_t* pixels);
 
