@@ -42,6 +42,30 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
   return bytes;
 }
 
+std::string size_limit_message(const std::string& name, std::int64_t width, std::int64_t height,
+                               const ImageLimits& limits) {
+  return name + ": image of " + std::to_string(width) + "x" + std::to_string(height) + " exceeds the limit of " +
+         std::to_string(limits.max_side) + " pixels per side and " + std::to_string(limits.max_pixels) +
+         " pixels in all";
+}
+
+bool exceeds(std::int64_t width, std::int64_t height, const ImageLimits& limits) {
+  return width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels;
+}
+
+// stb's header scan refuses huge PNG dimensions itself and then reports only "unknown image
+// type"; reading IHDR (fixed position after the signature) lets us name the real problem.
+void check_png_header_size(std::span<const std::uint8_t> bytes, const std::string& name, const ImageLimits& limits) {
+  static constexpr std::uint8_t kSignature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < 24 || std::memcmp(bytes.data(), kSignature, 8) != 0 || std::memcmp(bytes.data() + 12, "IHDR", 4) != 0)
+    return;
+  auto be32 = [&](std::size_t at) {
+    return std::int64_t(bytes[at]) << 24 | std::int64_t(bytes[at + 1]) << 16 | std::int64_t(bytes[at + 2]) << 8 |
+           std::int64_t(bytes[at + 3]);
+  };
+  if (exceeds(be32(16), be32(20), limits)) throw_input(size_limit_message(name, be32(16), be32(20), limits));
+}
+
 }  // namespace
 
 Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name, const ImageLimits& limits) {
@@ -50,14 +74,12 @@ Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name,
   if (bytes.size() > std::size_t(kMaxImageFileBytes)) throw_input(name + ": image file larger than 1 GiB");
   const int len = int(bytes.size());
   int width = 0, height = 0, channels = 0;
-  if (!stbi_info_from_memory(bytes.data(), len, &width, &height, &channels))
+  if (!stbi_info_from_memory(bytes.data(), len, &width, &height, &channels)) {
+    check_png_header_size(bytes, name, limits);
     throw_input(name + ": not a decodable PNG, JPEG or BMP image (" + stbi_failure_reason() + ")");
+  }
   if (width < 1 || height < 1) throw_input(name + ": image has no pixels");
-  if (width > limits.max_side || height > limits.max_side ||
-      std::int64_t(width) * std::int64_t(height) > limits.max_pixels)
-    throw_input(name + ": image of " + std::to_string(width) + "x" + std::to_string(height) +
-                " exceeds the limit of " + std::to_string(limits.max_side) + " pixels per side and " +
-                std::to_string(limits.max_pixels) + " pixels in all");
+  if (exceeds(width, height, limits)) throw_input(size_limit_message(name, width, height, limits));
   int w = 0, h = 0, source_channels = 0;
   stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &source_channels, 3);
   if (!pixels) throw_input(name + ": cannot decode image (" + stbi_failure_reason() + ")");

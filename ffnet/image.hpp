@@ -15,8 +15,10 @@ struct ImageLimits {
   int max_side = 16384;
   std::int64_t max_pixels = 100'000'000;
 };
-// stb_image is compiled with this hard ceiling; larger ImageLimits are refused.
-inline constexpr int kMaxImageSideCompiled = 65536;
+// stb_image is compiled with this hard ceiling (STBI_MAX_DIMENSIONS); larger ImageLimits are
+// refused. It is far above the default limit so that oversized headers reach our own check
+// and its clear message (stb alone would only say "unknown image type").
+inline constexpr int kMaxImageSideCompiled = 1 << 20;
 inline constexpr std::int64_t kMaxImageFileBytes = std::int64_t{1} << 30;
 
 // 8-bit RGB, row-major, 3 bytes per pixel. Grey, grey+alpha, RGBA and 16-bit sources are
