@@ -12,7 +12,6 @@ variant share one checkpoint, so both are written). Standard library only.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import sys
@@ -60,14 +59,6 @@ def download(url: str, path: str) -> None:
     os.replace(path + ".part", path)
 
 
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def unpack(zip_path: str, family: str, out_dir: str) -> list[str]:
     """Extracts <family>/*.pth from the release zip; returns the extracted paths."""
     try:
@@ -100,7 +91,7 @@ def record_and_convert(checkpoints: list[str], family_dir: str, out_dir: str) ->
     failures = 0
     with open(os.path.join(family_dir, "SHA256SUMS"), "a", encoding="utf-8") as sums:
         for path in checkpoints:
-            digest = sha256_of(path)
+            digest = convert_checkpoint.sha256_of(path)
             sums.write(f"{digest}  {os.path.basename(path)}\n")
             print(f"{digest}  {path}")
             models = table.get(os.path.basename(path), [])
