@@ -37,8 +37,10 @@ def _up_filtered(row: bytes, prev: bytes) -> bytes:
     return bytes((a - b) & 0xFF for a, b in zip(row, prev))
 
 
-def encode_png(width: int, height: int, channels: int, pixels: bytes, up_filter: bool = False) -> bytes:
-    """PNG bytes for 8-bit grey (channels=1) or RGB (channels=3); `up_filter` often compresses better."""
+def encode_png(width: int, height: int, channels: int, pixels: bytes, up_filter: bool = False,
+               level: int = 6) -> bytes:
+    """PNG bytes for 8-bit grey (channels=1) or RGB (channels=3); `up_filter` often compresses
+    better, `level` is zlib's (1 fast .. 9 small)."""
     if channels not in COLOUR_TYPE_OF_CHANNELS:
         raise ValueError(f"can write 1 or 3 channels, not {channels}")
     stride = width * channels
@@ -50,13 +52,14 @@ def encode_png(width: int, height: int, channels: int, pixels: bytes, up_filter:
         rows.append(b"\x02" + _up_filtered(row, prev) if up_filter else b"\x00" + row)
         prev = row
     header = struct.pack(">IIBBBBB", width, height, 8, COLOUR_TYPE_OF_CHANNELS[channels], 0, 0, 0)
-    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"".join(rows), level))
             + _chunk(b"IEND", b""))
 
 
-def write_png(path: str, width: int, height: int, channels: int, pixels: bytes, up_filter: bool = False) -> None:
+def write_png(path: str, width: int, height: int, channels: int, pixels: bytes, up_filter: bool = False,
+              level: int = 6) -> None:
     with open(path, "wb") as f:
-        f.write(encode_png(width, height, channels, pixels, up_filter))
+        f.write(encode_png(width, height, channels, pixels, up_filter, level))
 
 
 def _chunks(data: bytes):
