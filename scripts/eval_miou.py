@@ -7,7 +7,8 @@ it writes, and runs our PyTorch FFNet with the same safetensors file and the sam
 post-processing on the same pictures. Prints both mIoUs (mean over the classes present in the
 ground truth), per-class IoU and the pixel agreement of the two label maps.
 
-Exit status: 0 if ours >= --min-miou and |ours - PyTorch| <= --max-gap points; 1 otherwise
+Exit status: 0 if ours >= --min-miou, |ours - PyTorch| <= --max-gap points and the label maps
+agree on >= --min-agreement percent of the pixels; 1 otherwise
 (also when ffnet-segment fails or writes something unexpected).
 """
 from __future__ import annotations
@@ -39,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="passed to ffnet-segment; PyTorch uses 2")
     parser.add_argument("--min-miou", type=float, default=80.0)
     parser.add_argument("--max-gap", type=float, default=0.1, help="largest |ours - PyTorch| in mIoU points")
+    parser.add_argument("--min-agreement", type=float, default=99.9,
+                        help="smallest share of pixels (percent) where ours and PyTorch pick the same class")
     args = parser.parse_args(argv)
     if args.first_seed < dc.HELD_OUT_FIRST_SEED:
         parser.error(f"seeds below {dc.HELD_OUT_FIRST_SEED} are training scenes")
@@ -106,13 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, iou in dc.per_class_iou(ours).items():
         print(f"{name:14s} {iou:7.2f} {torch_iou[name]:7.2f}")
     miou_ours, miou_torch = report("ours", ours), report("PyTorch", theirs)
-    print(f"pixel agreement {100 * agree / (args.scenes * args.size[0] * args.size[1]):.4f} %")
+    agreement = 100 * agree / (args.scenes * args.size[0] * args.size[1])
+    print(f"pixel agreement {agreement:.4f} %")
     print(f"time {time.time() - began:.0f} s")
     failures = []
     if miou_ours < args.min_miou:
         failures.append(f"mIoU {miou_ours:.2f} < {args.min_miou}")
     if abs(miou_ours - miou_torch) > args.max_gap:
         failures.append(f"|ours - PyTorch| = {abs(miou_ours - miou_torch):.3f} > {args.max_gap}")
+    if agreement < args.min_agreement:
+        failures.append(f"pixel agreement {agreement:.4f} % < {args.min_agreement} %")
     for failure in failures:
         print(f"eval_miou: FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0
