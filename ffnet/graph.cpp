@@ -103,6 +103,13 @@ std::vector<Dims> infer_dims(const Graph& graph, Dims input) {
   return dims;
 }
 
+double node_flops(const Node& node, Dims out) {
+  if (const auto* c = std::get_if<ConvNode>(&node))
+    return 2.0 * double(out.size()) * c->shape.in_channels * c->shape.kernel_h * c->shape.kernel_w;
+  if (const auto* l = std::get_if<LinearNode>(&node)) return 2.0 * l->in_features * l->out_features;
+  return double(out.size());
+}
+
 std::vector<TensorSpec> required_tensors(const Graph& graph) {
   std::vector<TensorSpec> specs;
   for (const Node& node : graph.nodes) {

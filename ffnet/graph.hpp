@@ -114,6 +114,10 @@ ValueId node_output(const Node& node);
 const std::string& node_name(const Node& node);
 const char* node_kind(const Node& node);
 
+// Floating-point operations of a node producing `output` (2 per multiply-add for convs and
+// the linear layer; one per output element for the cheap ops).
+double node_flops(const Node& node, Dims output);
+
 struct TensorSpec {
   std::string name;
   std::vector<std::int64_t> shape;
