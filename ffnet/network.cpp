@@ -120,7 +120,13 @@ Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& o
     model = it->second;
   }
   Network net;
-  net.config_ = model_config(model);
+  try {
+    net.config_ = model_config(model);
+  } catch (const Error& e) {
+    // A name the caller gave is a usage error; a name the file records is the file's fault.
+    if (!options.model.empty()) throw;
+    throw_input(file.name() + ": its metadata names an " + e.what());
+  }
   net.graph_ = build_graph(net.config_);
   net.reference_ops_ = options.reference_ops;
   net.isa_ = options.isa.value_or(ops::best_isa());
