@@ -11,6 +11,7 @@
 #include "ffnet/atomic_file.hpp"
 #include "ffnet/bilinear_taps.hpp"
 #include "ffnet/error.hpp"
+#include "ffnet/image_structure.hpp"
 
 #define STBI_NO_STDIO
 #define STBI_WRITE_NO_STDIO
@@ -80,6 +81,7 @@ Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name,
   }
   if (width < 1 || height < 1) throw_input(name + ": image has no pixels");
   if (exceeds(width, height, limits)) throw_input(size_limit_message(name, width, height, limits));
+  check_complete(bytes, name);
   int w = 0, h = 0, source_channels = 0;
   stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &source_channels, 3);
   if (!pixels) throw_input(name + ": cannot decode image (" + stbi_failure_reason() + ")");

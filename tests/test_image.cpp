@@ -138,3 +138,22 @@ TEST_CASE("top-k: softmax probabilities, most probable first") {
   const double sum = std::exp(1.0) + 2 * std::exp(3.0) + std::exp(2.0);
   CHECK(top[0].probability == doctest::Approx(std::exp(3.0) / sum));
 }
+
+TEST_CASE("pictures: complete files pass the structure check, with or without bytes after the end") {
+  // Every seed picture (PNG colour types, baseline/progressive/CMYK JPEG, 24/32-bit BMP) is
+  // whole; data after IEND or EOI is common in the wild (camera trailers) and accepted.
+  const std::filesystem::path dir = std::filesystem::path(FFNET_SOURCE_DIR) / "tests/fuzz/corpus/image";
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CAPTURE(entry.path().filename().string());
+    CHECK_NOTHROW(decode_image(bytes(data), "seed"));
+    CHECK_NOTHROW(decode_image(bytes(data + std::string(16, '\x42')), "seed+trailer"));
+    ++seen;
+  }
+  CHECK(seen >= 10);
+  const std::string png = encode_png(5, 3, 2, 8, pattern(3, 1));
+  CHECK_THROWS_WITH_AS(decode_image(bytes(png.substr(0, png.size() - 12)), "cut.png"),
+                       doctest::Contains("cut.png: truncated PNG: the file ends before the IEND chunk"), ffnet::Error);
+}
