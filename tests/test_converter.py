@@ -196,6 +196,59 @@ class RoundTripTest(TempDirTest):
         storage_cut = self.assert_refused(truncated, "truncated: expected")
         self.assertIn(f"file ends at {len(data) - 1}", storage_cut)
 
+    def test_truncated_at_every_structural_boundary(self):
+        state = {"a": torch.arange(3, dtype=torch.float32), "b": torch.ones(2, 2)}
+        for legacy in (False, True):
+            path = self.dir / "full.pth"
+            torch.save(state, path, _use_new_zipfile_serialization=not legacy)
+            data = path.read_bytes()
+            cuts = legacy_boundaries(data) if legacy else zip_boundaries(data)
+            self.assertGreater(len(cuts), 8 if legacy else 15)
+            for cut in cuts:
+                with self.subTest(legacy=legacy, cut=cut):
+                    truncated = self.dir / "truncated.pth"
+                    truncated.write_bytes(data[:cut])
+                    self.assert_refused(truncated, "truncated")
+
+
+def zip_boundaries(data):
+    """Start of each local header, of its data and of what follows it; the central directory,
+    each of its records and the end record; every one a cut the converter must report."""
+    cuts = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            at = info.header_offset
+            name_len, extra_len = struct.unpack("<HH", data[at + 26:at + 30])
+            begin = at + 30 + name_len + extra_len
+            cuts |= {at, at + 4, at + 30, begin, begin + info.compress_size // 2, begin + info.compress_size}
+    end_record = data.rfind(b"PK\x05\x06")
+    (directory,) = struct.unpack("<I", data[end_record + 16:end_record + 20])
+    at = directory
+    while data[at:at + 4] == b"PK\x01\x02":
+        cuts.add(at)
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[at + 28:at + 34])
+        at += 46 + name_len + extra_len + comment_len
+    cuts |= {at, end_record, end_record + 10, len(data) - 1}
+    return sorted(c for c in cuts if 0 < c < len(data))
+
+
+def legacy_boundaries(data):
+    """After each of the five pickles (magic, protocol, sys_info, the state dict, the storage
+    keys), then each storage's element count and the middle and end of its bytes."""
+    import pickletools
+    stream, cuts = io.BytesIO(data), []
+    for _ in range(5):
+        for opcode, _, pos in pickletools.genops(stream):
+            if opcode.name == "STOP":
+                cuts += [pos, pos + 1]  # inside the pickle (before STOP) and after it
+                break
+    at = stream.tell()
+    while at + 8 <= len(data):
+        (numel,) = struct.unpack("<q", data[at:at + 8])
+        cuts += [at + 4, at + 8, at + 8 + 2 * numel]
+        at += 8 + 4 * numel
+    return sorted(c for c in set(cuts) if 0 < c < len(data))
+
 
 def evil_pickle(module, name, args):
     """A protocol-2 pickle that calls module.name(*args) when loaded by a normal unpickler."""
