@@ -17,7 +17,7 @@ bash scripts/install_deps.sh fuzz
 if [ ! -d "$build" ]; then
   CXX=clang++ meson setup "$build" --buildtype=debugoptimized -Dfuzzing=true >/dev/null
 fi
-ninja -C "$build" "${targets[@]/#/tests/fuzz/fuzz_}"
+ninja -C "$build" -j "${FFNET_JOBS:-$(nproc)}" "${targets[@]/#/tests/fuzz/fuzz_}"
 
 run_target() {
   local target=$1 log=$build/logs/$1.log
@@ -53,6 +53,8 @@ for target in "${targets[@]}"; do
   if [ "$status" -ne 0 ] || [ "$artifacts" -ne 0 ]; then
     echo "fuzz $target: FAILED (exit $status, $artifacts artifacts in $build/artifacts/$target)"
     grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$log" | head -20 || true
+    echo "  after the fix, keep the input as a regression test (replayed by meson test):"
+    echo "  cp $build/artifacts/$target/<file> tests/fuzz/regressions/$target/<what-it-broke>.<ext>"
     failed=1
   else
     echo "fuzz $target: ok for ${seconds}s: $stats$coverage"

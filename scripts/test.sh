@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: installs the test dependencies (Debian packages),
-# builds in release mode, and runs every test with meson. CI runs exactly this.
+# builds in release mode and runs every test with meson, then the hardened runs of
+# scripts/test_hardened.sh (ASan+UBSan suite, TSan concurrency test, 60 s per fuzz target).
+# CI runs exactly this.
+#   scripts/test.sh              everything
+#   scripts/test.sh TEST...      only those meson tests (no hardened runs; it says so)
+#   FFNET_SKIP_HARDENED=1 scripts/test.sh     the release suite only (it says so)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh test
 build=${FFNET_BUILD_DIR:-build}
 if [ -d "$build" ]; then meson setup --reconfigure "$build" >/dev/null; else meson setup "$build" --buildtype=release; fi
-ninja -C "$build"
+ninja -C "$build" -j "${FFNET_JOBS:-$(nproc)}"
+start=$SECONDS
 meson test -C "$build" --print-errorlogs "$@"
+echo "== release suite: ok in $((SECONDS - start)) s"
+if [ $# -gt 0 ]; then
+  echo "== hardened runs skipped: only the named tests were asked for (scripts/test_hardened.sh runs them)"
+elif [ -n "${FFNET_SKIP_HARDENED:-}" ]; then
+  echo "== hardened runs skipped: FFNET_SKIP_HARDENED is set (scripts/test_hardened.sh runs them)"
+else
+  bash scripts/test_hardened.sh
+fi
