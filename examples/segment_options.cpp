@@ -51,7 +51,12 @@ ImageSize parse_size(const std::string& text) {
 
 }  // namespace
 
-std::string segment_help() { return Arguments(kOptions, 0, nullptr).help(kUsage); }
+constexpr const char* kExitStatus =
+    "\nExit status: 0 ok, 2 usage error, 3 input error (a file missing, malformed, inconsistent with\n"
+    "the model or too large; an output not writable; any failed picture of a directory),\n"
+    "4 internal error (a bug: please report the message). Outputs are written atomically.\n";
+
+std::string segment_help() { return Arguments(kOptions, 0, nullptr).help(kUsage) + kExitStatus; }
 
 SegmentOptions parse_segment_options(int argc, char** argv) {
   Arguments args(kOptions, argc, argv);

@@ -40,6 +40,7 @@ class NpyRoundTrip(unittest.TestCase):
         result = run("--help")
         self.assertEqual(result.returncode, 0)
         self.assertIn("--weights", result.stdout)
+        self.assertIn("Exit status: 0 ok, 2 usage error, 3 input error", result.stdout)
         with tempfile.TemporaryDirectory() as tmp:
             result = run("--weights", REFDATA / MODEL / "model.safetensors", "--model", "segmentation_ffnet18_dAAA",
                          "--input", REFDATA / MODEL / "97x190" / "input.npy", "--logits", Path(tmp) / "y.npy")
