@@ -112,6 +112,8 @@ def train(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, args: 
             matrix = evaluate(model, VALIDATION_FIRST_SEED, args.validation_scenes, dc.EVAL_SIZE)
             print(f"validation mIoU {dc.mean_iou(matrix):.2f}  " + "  ".join(
                 f"{k} {v:.1f}" for k, v in dc.per_class_iou(matrix).items()), flush=True)
+            if args.keep_checkpoint:  # a killed run can continue from here with --init
+                torch.save(model.state_dict(), args.keep_checkpoint)
     return step
 
 
