@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh test
 build=${FFNET_BUILD_DIR:-build}
 if [ -d "$build" ]; then meson setup --reconfigure "$build" >/dev/null; else meson setup "$build" --buildtype=release; fi
+start=$SECONDS
 ninja -C "$build" -j "${FFNET_JOBS:-$(nproc)}"
+echo "== release build: ok in $((SECONDS - start)) s"
 start=$SECONDS
 meson test -C "$build" --print-errorlogs "$@"
 echo "== release suite: ok in $((SECONDS - start)) s"
