@@ -37,6 +37,8 @@ inline const Layer kLayers[] = {
     {"adapter_1x1_512to128@32x64", square(512, 128, 1, 1), 32, 64},
     {"fam4_3x3_64to128@256x512", square(64, 128, 3, 1), 256, 512},
     {"seghead_3x3_512to512@128x256", square(512, 512, 3, 1), 128, 256, true},
+    {"segheadB_3x3_288to256@128x256", square(288, 256, 3, 1), 128, 256, true},
+    {"seglastB_3x3_256to19@128x256", square(256, 19, 3, 1), 128, 256, true},
     {"seglast_1x1_512to19@128x256", square(512, 19, 1, 1), 128, 256, true},
 };
 
