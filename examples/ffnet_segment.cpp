@@ -23,6 +23,7 @@ const std::vector<OptionSpec> kOptions = {
     {"threads", "N", "threads to use (default: all cores)"},
     {"isa", "NAME", "kernel family: scalar, avx2_fma or avx512 (default: the best available)"},
     {"reference", "", "run every op through the naive reference implementation (slow)"},
+    {"exact", "", "no Winograd: every convolution summed exactly as the reference does"},
     {"benchmark", "N", "time N forward passes after one warm-up; print median_ms, min_ms, peak_rss_mb"},
     {"help", "", "show this help"},
 };
@@ -55,6 +56,7 @@ int run(int argc, char** argv) {
   ffnet::LoadOptions load;
   load.model = args.get("model");
   load.reference_ops = args.has("reference");
+  load.winograd = !args.has("exact");
   if (args.has("isa")) load.isa = ffnet::ops::parse_isa(args.get("isa"));
   const std::string input_path = args.required("input");
   const int benchmark_runs = args.get_int("benchmark", 0, 1, 100000);
