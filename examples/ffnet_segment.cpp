@@ -24,7 +24,7 @@ const std::vector<OptionSpec> kOptions = {
     {"isa", "NAME", "kernel family: scalar, avx2_fma or avx512 (default: the best available)"},
     {"reference", "", "run every op through the naive reference implementation (slow)"},
     {"exact", "", "no Winograd: every convolution summed exactly as the reference does"},
-    {"benchmark", "N", "time N forward passes after one warm-up; print median_ms, min_ms, peak_rss_mb"},
+    {"benchmark", "N", "time N forward passes after one warm-up; print median_ms, min_ms, peak_rss_mb, gflop"},
     {"help", "", "show this help"},
 };
 
@@ -44,7 +44,10 @@ void print_benchmark(const ffnet::Network& net, const ffnet::Tensor& input, ffne
   const double median = runs % 2 ? ms[std::size_t(runs / 2)] : 0.5 * (ms[std::size_t(runs / 2 - 1)] + ms[std::size_t(runs / 2)]);
   rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
-  std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f\n", median, ms.front(), double(usage.ru_maxrss) / 1024.0);
+  const std::vector<ffnet::Dims> dims = ffnet::infer_dims(net.graph(), input.image_dims());
+  const double gflop = ffnet::graph_flops(net.graph(), dims) * double(input.batch()) * 1e-9;
+  std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f gflop=%.2f\n", median, ms.front(),
+              double(usage.ru_maxrss) / 1024.0, gflop);
 }
 
 int run(int argc, char** argv) {

@@ -130,4 +130,18 @@ std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& 
   return names;
 }
 
+double graph_flops(const Graph& graph, const std::vector<Dims>& dims) {
+  double macs = 0;
+  for (const Node& node : graph.nodes) {
+    if (const auto* conv = std::get_if<ConvNode>(&node)) {
+      const ops::ConvShape& s = conv->shape;
+      macs += double(s.out_channels) * s.in_channels * s.kernel_h * s.kernel_w *
+              double(dims[std::size_t(conv->output)].plane());
+    } else if (const auto* linear = std::get_if<LinearNode>(&node)) {
+      macs += double(linear->in_features) * linear->out_features;
+    }
+  }
+  return 2 * macs;
+}
+
 }  // namespace ffnet

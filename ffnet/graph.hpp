@@ -108,6 +108,11 @@ Graph build_graph(const ModelConfig& config);
 // too small for some layer).
 std::vector<Dims> infer_dims(const Graph& graph, Dims input);
 
+// Floating-point operations of one forward pass: 2 per multiply-accumulate of the
+// convolutions (padding taps included, as in PyTorch's and ONNX's usual counters) and the
+// linear layer; pooling, resizing, adds and the 3-channel smoothing are not counted.
+double graph_flops(const Graph& graph, const std::vector<Dims>& dims);
+
 // Inputs and output of a node, for liveness and shape inference.
 std::vector<ValueId> node_inputs(const Node& node);
 ValueId node_output(const Node& node);
