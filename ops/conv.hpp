@@ -6,6 +6,7 @@
 #include <span>
 
 #include "ffnet/tensor.hpp"
+#include "ops/band.hpp"
 #include "ops/isa.hpp"
 
 namespace ffnet::ops {
@@ -60,6 +61,12 @@ class PackedConv {
   // Thread-safe (const, all mutable state in `scratch`). Results do not depend on `threads`.
   void run(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
            std::span<float> scratch) const;
+
+  // Output rows `rows` only (stored in `out`), from `in`, which must hold every input row
+  // they read (see input_rows). No residual. The exact (GEMM) algorithm only; scratch as for
+  // run() on the whole map. Bit-identical to the same rows of run().
+  void run_band(ConstBand in, Band out, RowRange rows, bool relu, int threads,
+                std::span<float> scratch) const;
 
  private:
   struct Impl;

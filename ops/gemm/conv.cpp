@@ -97,6 +97,33 @@ void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int t
   }
 }
 
+void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int threads,
+                          std::span<float> scratch) const {
+  const Impl& p = *impl_;
+  const Dims full_in{in.view.dims.c, in.height, in.view.dims.w};
+  const Dims full_out = conv_output_dims(p.shape, full_in);
+  if (p.algorithm != Impl::Algorithm::gemm)
+    throw_internal("PackedConv::run_band: only the exact algorithm runs in bands");
+  if (out.view.dims.c != full_out.c || out.view.dims.w != full_out.w || out.height != full_out.h ||
+      rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h || rows.first >= rows.last)
+    throw_internal("PackedConv::run_band: output rows do not fit " + full_out.str());
+  const RowRange need =
+      input_rows(rows.first, rows.last, p.shape.kernel_h, p.shape.stride, p.shape.pad, in.height);
+  if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
+    throw_internal("PackedConv::run_band: the input band lacks rows the output band needs");
+  gemm::GemmProblem problem;
+  problem.m = p.shape.out_channels;
+  problem.n0 = rows.first * full_out.w;
+  problem.n = (rows.last - rows.first) * full_out.w;
+  problem.k = gemm::conv_gemm_k(p.shape);
+  problem.packed_a = p.packed_weights.data();
+  problem.b = gemm::Im2colB{in.view, p.shape.kernel_h, p.shape.kernel_w, p.shape.stride,
+                            p.shape.pad, full_out.w, in.row0, in.height};
+  problem.out = {out.view.data, out.view.dims.plane(), p.bias_or_null(), nullptr, 0, relu,
+                 std::size_t(out.row0) * std::size_t(full_out.w)};
+  gemm::gemm(*p.kernel, problem, threads, scratch);
+}
+
 void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epilogue,
                                 int threads, std::span<float> scratch) const {
   gemm::GemmProblem problem;

@@ -47,7 +47,8 @@ struct MatrixB {
 };
 
 // B is the im2col matrix of a convolution, never materialised: row k = (c, ky, kx) in
-// c-major order (as OIHW weights), column n = output pixel (oy, ox) row-major.
+// c-major order (as OIHW weights), column n = output pixel (oy, ox) row-major. `input` may
+// hold only rows [row0, row0 + input.dims.h) of an image `height` rows high (0: all rows).
 struct Im2colB {
   ConstView input;
   int kernel_h = 1;
@@ -55,6 +56,8 @@ struct Im2colB {
   int stride = 1;
   int pad = 0;
   int out_w = 0;
+  int row0 = 0;
+  int height = 0;
 };
 
 // Packs for `kernel`: its NR and its ISA's row copy.
