@@ -1,80 +1,191 @@
-// ffnet-segment: run an FFNet model from the shell.
+// ffnet-segment: run an FFNet model on pictures or tensors from the shell.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <map>
 #include <new>
 
-#include "examples/arguments.hpp"
 #include "examples/exit_codes.hpp"
+#include "examples/profiler.hpp"
+#include "examples/progress.hpp"
+#include "examples/segment_options.hpp"
 #include "ffnet/ffnet.hpp"
+#include "ffnet/segmentation.hpp"
+
+namespace fs = std::filesystem;
 
 namespace {
 
-using ffnet::cli::OptionSpec;
+using ffnet::cli::SegmentOptions;
 
-const std::vector<OptionSpec> kOptions = {
-    {"weights", "FILE", "converted model (.safetensors, see scripts/convert_checkpoint.py)"},
-    {"model", "NAME", "model name, if the weights file does not record it"},
-    {"input", "FILE", "input: a float32 1x3xHxW .npy array, already normalised"},
-    {"logits", "FILE", "write the raw output (1x19xhxw or 1x1000) as a float32 .npy array"},
-    {"threads", "N", "threads to use (default: all cores)"},
-    {"isa", "NAME", "kernel family: scalar, avx2_fma or avx512 (default: the best available)"},
-    {"reference", "", "run every op through the naive reference implementation (slow)"},
-    {"exact", "", "no Winograd: every convolution summed exactly as the reference does"},
-    {"benchmark", "N", "time N forward passes after one warm-up; print median_ms, min_ms, peak_rss_mb, gflop"},
-    {"help", "", "show this help"},
+// One input and where its outputs go (empty: not wanted).
+struct Job {
+  std::string input;
+  std::string labels, color, overlay, logits;
 };
 
-constexpr const char* kUsage =
-    "usage: ffnet-segment --weights W.safetensors --input X.npy --logits Y.npy [--threads N]";
+bool is_npy(const std::string& path) { return fs::path(path).extension() == ".npy"; }
 
-// Times `runs` forward passes (the warm-up has been done by the caller). Load time excluded.
-void print_benchmark(const ffnet::Network& net, const ffnet::Tensor& input, ffnet::Tensor& output,
-                     ffnet::Workspace& ws, int runs) {
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    net.forward(input, output, ws);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  const double median = runs % 2 ? ms[std::size_t(runs / 2)] : 0.5 * (ms[std::size_t(runs / 2 - 1)] + ms[std::size_t(runs / 2)]);
-  rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  const std::vector<ffnet::Dims> dims = ffnet::infer_dims(net.graph(), input.image_dims());
-  const double gflop = ffnet::graph_flops(net.graph(), dims) * double(input.batch()) * 1e-9;
-  std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f gflop=%.2f\n", median, ms.front(),
-              double(usage.ru_maxrss) / 1024.0, gflop);
+std::string output_dir(const std::string& dir) {
+  if (dir.empty()) return dir;
+  if (fs::exists(dir) && !fs::is_directory(dir))
+    ffnet::throw_usage(dir + ": the input is a directory, so outputs must be directories too");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) ffnet::throw_input(dir + ": cannot create directory: " + ec.message());
+  return dir;
 }
 
+std::vector<Job> plan_jobs(const SegmentOptions& o) {
+  if (!fs::is_directory(o.input)) return {{o.input, o.labels, o.color, o.overlay, o.logits}};
+  std::vector<std::string> pictures;
+  for (const auto& entry : fs::directory_iterator(o.input))
+    if (entry.is_regular_file() && ffnet::has_image_extension(entry.path().string()))
+      pictures.push_back(entry.path().string());
+  std::sort(pictures.begin(), pictures.end());
+  if (pictures.empty()) ffnet::throw_input(o.input + ": no PNG, JPEG or BMP pictures in this directory");
+  const std::string labels = output_dir(o.labels), color = output_dir(o.color), overlay = output_dir(o.overlay),
+                    logits = output_dir(o.logits);
+  // Outputs are named after the picture's stem; pictures sharing a stem (a.png, a.jpg) keep
+  // their extension in the name (a.png.png, a.jpg.png) so that none overwrites another.
+  std::map<std::string, int> stems;
+  for (const auto& p : pictures) ++stems[fs::path(p).stem().string()];
+  std::vector<Job> jobs;
+  for (const auto& p : pictures) {
+    const fs::path picture(p);
+    const std::string base = stems[picture.stem().string()] > 1 ? picture.filename().string() : picture.stem().string();
+    auto in = [&](const std::string& dir, const char* ext) { return dir.empty() ? dir : (fs::path(dir) / base).string() + ext; };
+    jobs.push_back({p, in(labels, ".png"), in(color, ".png"), in(overlay, ".png"), in(logits, ".npy")});
+  }
+  return jobs;
+}
+
+class Segmenter {
+ public:
+  Segmenter(const SegmentOptions& options, const ffnet::Network& net)
+      : options_(options), net_(net), ws_(options.threads), profiler_(net) {
+    if (options.profile) ws_.observer = [this](const ffnet::NodeEvent& e) { profiler_.record(e); };
+    const bool classification = net.config().task == ffnet::Task::classification;
+    if (classification && options.wants_segmentation_output())
+      ffnet::throw_usage(net.config().name + " is a classification model: --labels, --color and --overlay do not apply");
+    if (!classification && !options.wants_segmentation_output() && options.logits.empty() &&
+        options.benchmark_runs == 0 && !options.profile)
+      ffnet::throw_usage("nothing to do: give at least one of --labels, --color, --overlay, --logits, --benchmark");
+  }
+
+  void run(const Job& job, bool print_name) {
+    ffnet::Image photo;
+    ffnet::Tensor input;
+    if (is_npy(job.input)) {
+      if (!job.overlay.empty()) ffnet::throw_usage("--overlay needs a picture as input, not a .npy tensor");
+      input = ffnet::weights::read_npy(job.input);
+      if (input.rank() != 4 || input.shape()[0] != 1 || input.shape()[1] != 3)
+        ffnet::throw_input(job.input + ": expected a 1x3xHxW array, got shape " + input.shape_str());
+    } else {
+      photo = ffnet::load_image(job.input, options_.limits);
+      input = ffnet::image_to_input(photo);
+    }
+    const int height = int(input.shape()[2]), width = int(input.shape()[3]);
+    const ffnet::ImageSize target = model_input_size(height, width, !photo.rgb.empty());
+    if (target.height != height || target.width != width)
+      input = ffnet::resize_bilinear(input, target.height, target.width, ws_.threads());
+
+    ffnet::Tensor output;
+    if (options_.profile && !warmed_up_) {  // profile warm runs, not the first touch of memory
+      auto observer = std::move(ws_.observer);
+      ws_.observer = nullptr;
+      net_.forward(input, output, ws_);
+      ws_.observer = std::move(observer);
+      warmed_up_ = true;
+    }
+    net_.forward(input, output, ws_);
+    if (options_.benchmark_runs) benchmark(input, output);
+    if (net_.config().task == ffnet::Task::classification) {
+      print_top_k(job, output, print_name);
+    } else if (options_.wants_segmentation_output()) {
+      // The authors evaluate GPU models with align_corners=True and mobile models with False.
+      const auto labels = ffnet::label_map(output.image(0), height, width, !net_.config().mobile, ws_.threads());
+      if (!job.labels.empty()) ffnet::write_png(job.labels, width, height, 1, labels.data());
+      if (!job.color.empty()) ffnet::write_png(job.color, width, height, 3, ffnet::colorize(labels).data());
+      if (!job.overlay.empty())
+        ffnet::write_png(job.overlay, width, height, 3, ffnet::overlay(photo, labels, options_.alpha).data());
+    }
+    if (!job.logits.empty()) ffnet::weights::write_npy(job.logits, output);
+  }
+
+  void print_profile() const {
+    if (options_.profile) profiler_.print(stdout, ws_);
+  }
+
+ private:
+  const SegmentOptions& options_;
+  const ffnet::Network& net_;
+  ffnet::Workspace ws_;
+  ffnet::cli::Profiler profiler_;
+  bool warmed_up_ = false;
+
+  // Pictures go to the model's natural size unless told otherwise; tensors keep theirs.
+  ffnet::ImageSize model_input_size(int height, int width, bool picture) const {
+    if (options_.size) return *options_.size;
+    if (options_.keep_size || !picture) return {height, width};
+    return ffnet::natural_input_size(net_.config().name);
+  }
+
+  void benchmark(const ffnet::Tensor& input, ffnet::Tensor& output) {
+    std::vector<double> ms;
+    for (int i = 0; i < options_.benchmark_runs; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      net_.forward(input, output, ws_);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const std::size_t n = ms.size();
+    const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double gflop = ffnet::graph_flops(net_.graph(), ffnet::infer_dims(net_.graph(), input.image_dims())) * 1e-9;
+    std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f gflop=%.2f\n", median, ms.front(),
+                double(usage.ru_maxrss) / 1024.0, gflop);
+  }
+
+  void print_top_k(const Job& job, const ffnet::Tensor& output, bool print_name) const {
+    if (print_name) std::printf("%s\n", job.input.c_str());
+    const auto scores = ffnet::top_k(output.data(), int(output.size()), options_.topk);
+    for (std::size_t i = 0; i < scores.size(); ++i)
+      std::printf("%3zu. class %4d  p=%.4f\n", i + 1, scores[i].id, double(scores[i].probability));
+  }
+};
+
 int run(int argc, char** argv) {
-  ffnet::cli::Arguments args(kOptions, argc, argv);
-  if (args.has("help")) {
-    std::printf("%s", args.help(kUsage).c_str());
+  const SegmentOptions options = ffnet::cli::parse_segment_options(argc, argv);
+  if (options.help) {
+    std::printf("%s", ffnet::cli::segment_help().c_str());
     return ffnet::cli::kOk;
   }
-  ffnet::LoadOptions load;
-  load.model = args.get("model");
-  load.reference_ops = args.has("reference");
-  load.winograd = !args.has("exact");
-  if (args.has("isa")) load.isa = ffnet::ops::parse_isa(args.get("isa"));
-  const std::string input_path = args.required("input");
-  const int benchmark_runs = args.get_int("benchmark", 0, 1, 100000);
-  const std::string logits_path = benchmark_runs ? args.get("logits") : args.required("logits");
-  const int threads = args.get_int("threads", 0, 1, 1024);
-
-  ffnet::Network net = ffnet::Network::load(args.required("weights"), load);
-  ffnet::Tensor input = ffnet::weights::read_npy(input_path);
-  if (input.rank() != 4 || input.shape()[0] != 1 || input.shape()[1] != 3)
-    ffnet::throw_input(input_path + ": expected a 1x3xHxW array, got shape " + input.shape_str());
-  ffnet::Workspace ws(threads);
-  ffnet::Tensor logits;
-  net.forward(input, logits, ws);
-  if (benchmark_runs) print_benchmark(net, input, logits, ws, benchmark_runs);
-  if (!logits_path.empty()) ffnet::weights::write_npy(logits_path, logits);
+  const ffnet::Network net = ffnet::Network::load(options.weights, options.load);
+  const std::vector<Job> jobs = plan_jobs(options);
+  if (jobs.size() > 1 && options.benchmark_runs) ffnet::throw_usage("--benchmark takes a single input, not a directory");
+  Segmenter segmenter(options, net);
+  ffnet::cli::Progress progress(jobs.size(), jobs.size() > 1 && !options.quiet);
+  std::size_t failed = 0;
+  for (const Job& job : jobs) {
+    try {
+      segmenter.run(job, jobs.size() > 1);
+    } catch (const ffnet::Error& e) {
+      // In a directory run, a bad picture is reported and the others still processed.
+      if (jobs.size() == 1 || e.kind() != ffnet::ErrorKind::input) throw;
+      std::fprintf(stderr, "ffnet-segment: %s\n", e.what());
+      ++failed;
+    }
+    progress.step();
+  }
+  progress.finish();
+  segmenter.print_profile();
+  if (failed) ffnet::throw_input(std::to_string(failed) + " of " + std::to_string(jobs.size()) + " inputs failed");
   return ffnet::cli::kOk;
 }
 
@@ -85,7 +196,7 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const ffnet::Error& e) {
     std::fprintf(stderr, "ffnet-segment: %s\n", e.what());
-    if (e.kind() == ffnet::ErrorKind::usage) std::fprintf(stderr, "%s\n(--help lists the options)\n", kUsage);
+    if (e.kind() == ffnet::ErrorKind::usage) std::fprintf(stderr, "(ffnet-segment --help lists the options)\n");
     return ffnet::cli::exit_code(e.kind());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "ffnet-segment: out of memory\n");

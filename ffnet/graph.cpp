@@ -101,6 +101,13 @@ std::vector<Dims> infer_dims(const Graph& graph, Dims input) {
   return dims;
 }
 
+double node_flops(const Node& node, Dims out) {
+  if (const auto* c = std::get_if<ConvNode>(&node))
+    return 2.0 * double(out.size()) * c->shape.in_channels * c->shape.kernel_h * c->shape.kernel_w;
+  if (const auto* l = std::get_if<LinearNode>(&node)) return 2.0 * l->in_features * l->out_features;
+  return double(out.size());
+}
+
 std::vector<TensorSpec> required_tensors(const Graph& graph) {
   std::vector<TensorSpec> specs;
   for (const Node& node : graph.nodes) {
@@ -131,17 +138,9 @@ std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& 
 }
 
 double graph_flops(const Graph& graph, const std::vector<Dims>& dims) {
-  double macs = 0;
-  for (const Node& node : graph.nodes) {
-    if (const auto* conv = std::get_if<ConvNode>(&node)) {
-      const ops::ConvShape& s = conv->shape;
-      macs += double(s.out_channels) * s.in_channels * s.kernel_h * s.kernel_w *
-              double(dims[std::size_t(conv->output)].plane());
-    } else if (const auto* linear = std::get_if<LinearNode>(&node)) {
-      macs += double(linear->in_features) * linear->out_features;
-    }
-  }
-  return 2 * macs;
+  double flops = 0;
+  for (const Node& node : graph.nodes) flops += node_flops(node, dims[std::size_t(node_output(node))]);
+  return flops;
 }
 
 }  // namespace ffnet

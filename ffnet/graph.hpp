@@ -108,16 +108,18 @@ Graph build_graph(const ModelConfig& config);
 // too small for some layer).
 std::vector<Dims> infer_dims(const Graph& graph, Dims input);
 
-// Floating-point operations of one forward pass: 2 per multiply-accumulate of the
-// convolutions (padding taps included, as in PyTorch's and ONNX's usual counters) and the
-// linear layer; pooling, resizing, adds and the 3-channel smoothing are not counted.
-double graph_flops(const Graph& graph, const std::vector<Dims>& dims);
-
 // Inputs and output of a node, for liveness and shape inference.
 std::vector<ValueId> node_inputs(const Node& node);
 ValueId node_output(const Node& node);
 const std::string& node_name(const Node& node);
 const char* node_kind(const Node& node);
+
+// Floating-point operations of a node producing `output` (2 per multiply-add for convs and
+// the linear layer; one per output element for the cheap ops).
+double node_flops(const Node& node, Dims output);
+// node_flops summed over the graph for the value dims `dims` (one forward pass, one image):
+// what --benchmark and --profile report.
+double graph_flops(const Graph& graph, const std::vector<Dims>& dims);
 
 struct TensorSpec {
   std::string name;

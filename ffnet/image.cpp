@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ffnet/atomic_file.hpp"
+#include "ffnet/bilinear_taps.hpp"
 #include "ffnet/error.hpp"
 
 #define STBI_NO_STDIO
@@ -41,6 +42,30 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
   return bytes;
 }
 
+std::string size_limit_message(const std::string& name, std::int64_t width, std::int64_t height,
+                               const ImageLimits& limits) {
+  return name + ": image of " + std::to_string(width) + "x" + std::to_string(height) + " exceeds the limit of " +
+         std::to_string(limits.max_side) + " pixels per side and " + std::to_string(limits.max_pixels) +
+         " pixels in all";
+}
+
+bool exceeds(std::int64_t width, std::int64_t height, const ImageLimits& limits) {
+  return width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels;
+}
+
+// stb's header scan refuses huge PNG dimensions itself and then reports only "unknown image
+// type"; reading IHDR (fixed position after the signature) lets us name the real problem.
+void check_png_header_size(std::span<const std::uint8_t> bytes, const std::string& name, const ImageLimits& limits) {
+  static constexpr std::uint8_t kSignature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < 24 || std::memcmp(bytes.data(), kSignature, 8) != 0 || std::memcmp(bytes.data() + 12, "IHDR", 4) != 0)
+    return;
+  auto be32 = [&](std::size_t at) {
+    return std::int64_t(bytes[at]) << 24 | std::int64_t(bytes[at + 1]) << 16 | std::int64_t(bytes[at + 2]) << 8 |
+           std::int64_t(bytes[at + 3]);
+  };
+  if (exceeds(be32(16), be32(20), limits)) throw_input(size_limit_message(name, be32(16), be32(20), limits));
+}
+
 }  // namespace
 
 Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name, const ImageLimits& limits) {
@@ -49,14 +74,12 @@ Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name,
   if (bytes.size() > std::size_t(kMaxImageFileBytes)) throw_input(name + ": image file larger than 1 GiB");
   const int len = int(bytes.size());
   int width = 0, height = 0, channels = 0;
-  if (!stbi_info_from_memory(bytes.data(), len, &width, &height, &channels))
+  if (!stbi_info_from_memory(bytes.data(), len, &width, &height, &channels)) {
+    check_png_header_size(bytes, name, limits);
     throw_input(name + ": not a decodable PNG, JPEG or BMP image (" + stbi_failure_reason() + ")");
+  }
   if (width < 1 || height < 1) throw_input(name + ": image has no pixels");
-  if (width > limits.max_side || height > limits.max_side ||
-      std::int64_t(width) * std::int64_t(height) > limits.max_pixels)
-    throw_input(name + ": image of " + std::to_string(width) + "x" + std::to_string(height) +
-                " exceeds the limit of " + std::to_string(limits.max_side) + " pixels per side and " +
-                std::to_string(limits.max_pixels) + " pixels in all");
+  if (exceeds(width, height, limits)) throw_input(size_limit_message(name, width, height, limits));
   int w = 0, h = 0, source_channels = 0;
   stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &source_channels, 3);
   if (!pixels) throw_input(name + ": cannot decode image (" + stbi_failure_reason() + ")");
@@ -87,6 +110,30 @@ Tensor image_to_input(const Image& image) {
     for (std::size_t i = 0; i < plane; ++i) out[i] = float(image.rgb[3 * i + std::size_t(c)]) * scale - shift;
   }
   return t;
+}
+
+Tensor resize_bilinear(const Tensor& input, int height, int width, int threads) {
+  const Dims in = input.image_dims();
+  Tensor out({input.batch(), in.c, height, width});
+  const auto ty = bilinear_taps(in.h, height, false);
+  const auto tx = bilinear_taps(in.w, width, false);
+  const int planes = input.batch() * in.c;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int p = 0; p < planes; ++p) {
+    const float* src = input.data() + std::size_t(p) * in.plane();
+    float* dst = out.data() + std::size_t(p) * std::size_t(height) * std::size_t(width);
+    for (int y = 0; y < height; ++y) {
+      const BilinearTap& a = ty[std::size_t(y)];
+      const float* r0 = src + std::size_t(a.i0) * std::size_t(in.w);
+      const float* r1 = src + std::size_t(a.i1) * std::size_t(in.w);
+      for (int x = 0; x < width; ++x) {
+        const BilinearTap& b = tx[std::size_t(x)];
+        dst[std::size_t(y) * std::size_t(width) + std::size_t(x)] =
+            a.w0 * (b.w0 * r0[b.i0] + b.w1 * r0[b.i1]) + a.w1 * (b.w0 * r1[b.i0] + b.w1 * r1[b.i1]);
+      }
+    }
+  }
+  return out;
 }
 
 void write_png(const std::string& path, int width, int height, int channels, const std::uint8_t* pixels) {

@@ -15,8 +15,10 @@ struct ImageLimits {
   int max_side = 16384;
   std::int64_t max_pixels = 100'000'000;
 };
-// stb_image is compiled with this hard ceiling; larger ImageLimits are refused.
-inline constexpr int kMaxImageSideCompiled = 65536;
+// stb_image is compiled with this hard ceiling (STBI_MAX_DIMENSIONS); larger ImageLimits are
+// refused. It is far above the default limit so that oversized headers reach our own check
+// and its clear message (stb alone would only say "unknown image type").
+inline constexpr int kMaxImageSideCompiled = 1 << 20;
 inline constexpr std::int64_t kMaxImageFileBytes = std::int64_t{1} << 30;
 
 // 8-bit RGB, row-major, 3 bytes per pixel. Grey, grey+alpha, RGBA and 16-bit sources are
@@ -34,6 +36,10 @@ Image load_image(const std::string& path, const ImageLimits& limits = {});
 // ImageNet normalisation (spec section 7): RGB / 255, minus mean, divided by std, as a
 // 1 x 3 x H x W tensor.
 Tensor image_to_input(const Image& image);
+
+// Bilinear resize of every image of an N x C x H x W tensor to height x width, as PyTorch's
+// F.interpolate(mode="bilinear", align_corners=False) without antialiasing.
+Tensor resize_bilinear(const Tensor& input, int height, int width, int threads);
 
 // Writes an 8-bit PNG (channels 1 or 3) atomically: temporary file, then rename.
 void write_png(const std::string& path, int width, int height, int channels, const std::uint8_t* pixels);

@@ -4,48 +4,22 @@
 #include <cmath>
 #include <numeric>
 
+#include "ffnet/bilinear_taps.hpp"
 #include "ffnet/error.hpp"
 
 namespace ffnet {
-namespace {
-
-// Source index and weights of one output coordinate of a bilinear resize, with PyTorch's
-// rules (upsample_bilinear2d: scale in float, source clamped at 0 for half-pixel centres).
-struct Tap {
-  int i0 = 0;
-  int i1 = 0;
-  float w0 = 1;
-  float w1 = 0;
-};
-
-std::vector<Tap> bilinear_taps(int in, int out, bool align_corners) {
-  std::vector<Tap> taps(static_cast<std::size_t>(out));
-  float scale;
-  if (align_corners) scale = out > 1 ? float(in - 1) / float(out - 1) : 0.0f;
-  else scale = float(in) / float(out);
-  for (int d = 0; d < out; ++d) {
-    float src = align_corners ? scale * float(d) : std::max(scale * (float(d) + 0.5f) - 0.5f, 0.0f);
-    int i0 = int(src);
-    int step = i0 < in - 1 ? 1 : 0;
-    float w1 = src - float(i0);
-    taps[std::size_t(d)] = {i0, i0 + step, 1.0f - w1, w1};
-  }
-  return taps;
-}
-
-}  // namespace
 
 std::vector<std::uint8_t> label_map(ConstView logits, int height, int width, bool align_corners, int threads) {
   const Dims d = logits.dims;
   if (d.c < 1 || d.c > 255) throw_internal("label_map: unsupported channel count");
-  const std::vector<Tap> ty = bilinear_taps(d.h, height, align_corners);
-  const std::vector<Tap> tx = bilinear_taps(d.w, width, align_corners);
+  const std::vector<BilinearTap> ty = bilinear_taps(d.h, height, align_corners);
+  const std::vector<BilinearTap> tx = bilinear_taps(d.w, width, align_corners);
   std::vector<std::uint8_t> labels(std::size_t(height) * std::size_t(width));
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int y = 0; y < height; ++y) {
-    const Tap& a = ty[std::size_t(y)];
+    const BilinearTap& a = ty[std::size_t(y)];
     for (int x = 0; x < width; ++x) {
-      const Tap& b = tx[std::size_t(x)];
+      const BilinearTap& b = tx[std::size_t(x)];
       int best = 0;
       float best_value = 0;
       for (int c = 0; c < d.c; ++c) {

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import struct
 import sys
+from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,6 +20,8 @@ from torch_pickle import CheckpointError, Tensor  # noqa: E402
 PROG = "convert_checkpoint"
 CONVERTER_ID = "ffnet.cpp convert_checkpoint.py 1"
 EXIT_OUTPUT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 1, 2, 3
+OUTPUT_DTYPES = {"float32": "F32", "float16": "F16"}
+FLOAT16_MAX = 65504.0
 
 EPILOG = """\
 Input: a torch.save state dict in the zip format (PyTorch >= 1.6) or the legacy format.
@@ -27,6 +31,8 @@ If the top-level mapping holds no tensors itself but exactly one of the keys 'st
 
 Output: every tensor as float32 (float16, bfloat16 and float64 are converted) in state-dict
 order, keys with a leading 'module.' stripped, integer '*num_batches_tracked' counters dropped.
+--dtype float16 stores float16 instead (rounded to nearest; a finite value too large for
+float16 is refused).
 __metadata__ holds source_sha256, converter and, with --model, model.
 
 --model NAME checks the key set and every shape against the published architecture and lists
@@ -47,6 +53,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("output", metavar="OUT.safetensors", help="file to write")
     parser.add_argument("--model", metavar="NAME", type=ffnet_arch.model_name_argument,
                         help="published FFNet model name to validate against")
+    parser.add_argument("--dtype", choices=sorted(OUTPUT_DTYPES), default="float32",
+                        help="storage type of the output tensors (default float32; float16 halves the file)")
     args = parser.parse_args(argv)
     if all(map(os.path.exists, (args.input, args.output))) and os.path.samefile(args.input, args.output):
         parser.error("IN.pth and OUT.safetensors are the same file")
@@ -91,6 +99,21 @@ def model_mismatches(model: str, tensors: dict[str, Tensor]) -> list[str]:
     return problems
 
 
+def float16_bytes(name: str, float32_le: bytes) -> bytes:
+    """Little-endian float32 bytes -> little-endian float16 bytes, rounded to nearest even;
+    finite values beyond the float16 range are refused rather than turned into infinities."""
+    values = array("f")
+    values.frombytes(float32_le)
+    if sys.byteorder == "big":
+        values.byteswap()
+    try:
+        return struct.pack(f"<{len(values)}e", *values)
+    except OverflowError:
+        worst = max((v for v in values if abs(v) != float("inf")), key=abs)
+        raise CheckpointError(f"tensor {name!r} holds {worst!r}, beyond the float16 range "
+                              f"(+-{FLOAT16_MAX:g}); use --dtype float32") from None
+
+
 def convert(args: argparse.Namespace) -> None:
     metadata = {"source_sha256": sha256_of(args.input), "converter": CONVERTER_ID}
     with open_checkpoint(args.input) as checkpoint:
@@ -101,8 +124,9 @@ def convert(args: argparse.Namespace) -> None:
                 details = "".join(f"\n  {p}" for p in problems)
                 raise CheckpointError(f"does not match {args.model}: {len(problems)} mismatches{details}")
             metadata["model"] = args.model
-        entries = [TensorEntry(name, t.shape, lambda t=t: checkpoint.float32_bytes(t))
-                   for name, t in tensors.items()]
+        encode = float16_bytes if args.dtype == "float16" else lambda name, data: data
+        entries = [TensorEntry(name, t.shape, lambda n=name, t=t: encode(n, checkpoint.float32_bytes(t)),
+                               OUTPUT_DTYPES[args.dtype]) for name, t in tensors.items()]
         try:
             write_safetensors(args.output, entries, metadata)
         except OSError as e:

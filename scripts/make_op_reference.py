@@ -169,6 +169,27 @@ def concat_cases(w):
               torch.cat(xs, dim=1))
 
 
+def picture_cases(w):
+    """Pre- and post-processing of ffnet-segment: picture resizing (bilinear, align_corners=False),
+    ImageNet normalisation, and label maps (logits resized to the picture, then arg-max)."""
+    for n, (ih, iw, oh, ow) in enumerate([(64, 128, 32, 64), (50, 70, 97, 190), (97, 190, 64, 128),
+                                          (33, 65, 33, 64), (1, 5, 3, 2)]):
+        x = torch.randn(1, 3, ih, iw)
+        w.add(f"picture_resize_{n}", "picture_resize", {}, {"x": x},
+              F.interpolate(x, size=(oh, ow), mode="bilinear", align_corners=False))
+    pixels = torch.randint(0, 256, (1, 3, 7, 9)).float()
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    w.add("normalise", "normalise", {}, {"pixels": pixels}, (pixels / 255 - mean) / std)
+    for n, (ih, iw, oh, ow) in enumerate([(16, 32, 64, 128), (25, 48, 97, 190), (13, 24, 97, 190)]):
+        for align_corners in (True, False):
+            logits = torch.randn(1, 19, ih, iw)
+            resized = F.interpolate(logits, size=(oh, ow), mode="bilinear", align_corners=align_corners)
+            top2 = resized.topk(2, dim=1).values
+            w.add(f"label_map_{n}_{int(align_corners)}", "label_map", {"align_corners": align_corners},
+                  {"logits": logits, "top2_gap": top2[:, :1] - top2[:, 1:]}, resized.argmax(dim=1, keepdim=True).float())
+
+
 def add_cases(w):
     for n, shape in enumerate([(3, 4, 5), (1, 1, 1), (7, 13, 17)]):
         a, b = torch.randn(1, *shape), torch.randn(1, *shape)
@@ -187,7 +208,7 @@ def main():
     torch.set_num_threads(1)
     w = Writer(out_dir)
     for make in (conv_cases, max_pool_cases, resize_cases, smoothing_cases, average_pool_cases,
-                 linear_cases, concat_cases, add_cases):
+                 linear_cases, concat_cases, add_cases, picture_cases):
         make(w)
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         json.dump({"torch_version": torch.__version__, "cases": w.cases}, f, indent=1)

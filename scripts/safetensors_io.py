@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write float32 safetensors files atomically (standard library only).
+"""Write float32 or float16 safetensors files atomically (standard library only).
 
 Layout: u64 little-endian header length N, N bytes of JSON header padded with spaces so the
 data section starts 8-byte aligned, then the tensors' raw little-endian bytes back to back.
@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from typing import Callable
 
 ALIGNMENT = 8
-F32_SIZE = 4
+DTYPE_SIZES = {"F32": 4, "F16": 2}
 
 
 @dataclass(frozen=True)
 class TensorEntry:
     name: str
     shape: tuple[int, ...]
-    data: Callable[[], bytes]  # produces the little-endian float32 bytes on demand
+    data: Callable[[], bytes]  # produces the little-endian bytes on demand
+    dtype: str = "F32"  # a key of DTYPE_SIZES
 
     @property
     def nbytes(self) -> int:
-        return math.prod(self.shape) * F32_SIZE
+        return math.prod(self.shape) * DTYPE_SIZES[self.dtype]
 
 
 def encode_header(entries: list[TensorEntry], metadata: dict[str, str]) -> bytes:
@@ -34,7 +35,7 @@ def encode_header(entries: list[TensorEntry], metadata: dict[str, str]) -> bytes
     header: dict[str, object] = {"__metadata__": dict(metadata)}
     offset = 0
     for entry in entries:
-        header[entry.name] = {"dtype": "F32", "shape": list(entry.shape),
+        header[entry.name] = {"dtype": entry.dtype, "shape": list(entry.shape),
                               "data_offsets": [offset, offset + entry.nbytes]}
         offset += entry.nbytes
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")

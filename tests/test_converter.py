@@ -35,8 +35,12 @@ def run_converter(*args):
                           capture_output=True, text=True, timeout=120)
 
 
-def read_safetensors(path):
-    """Independent reader: checks the layout rules and returns (metadata, {name: array})."""
+SAFETENSORS_DTYPES = {"F32": "<f4", "F16": "<f2"}
+
+
+def read_safetensors(path, dtype="F32"):
+    """Independent reader: checks the layout rules (every tensor stored as `dtype`) and returns
+    (metadata, {name: array})."""
     data = Path(path).read_bytes()
     (n,) = struct.unpack("<Q", data[:8])
     header_bytes = data[8:8 + n]
@@ -48,16 +52,18 @@ def read_safetensors(path):
     tensors, expected_start = {}, 0
     for name, info in header.items():
         begin, end = info["data_offsets"]
-        assert info["dtype"] == "F32" and begin == expected_start, name
-        assert end - begin == 4 * math.prod(info["shape"]), name
-        tensors[name] = np.frombuffer(body[begin:end], dtype="<f4").reshape(info["shape"])
+        item = np.dtype(SAFETENSORS_DTYPES[dtype])
+        assert info["dtype"] == dtype and begin == expected_start, name
+        assert end - begin == item.itemsize * math.prod(info["shape"]), name
+        tensors[name] = np.frombuffer(body[begin:end], dtype=item).reshape(info["shape"])
         expected_start = end
     assert expected_start == len(body), "tensors do not exactly cover the data section"
     return metadata, tensors
 
 
-def as_bits(a):
-    return np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+def as_bits(a, dtype=np.float32):
+    """The bit patterns of `a` stored as dtype (float32 or float16)."""
+    return np.ascontiguousarray(a, dtype=dtype).view(np.uint32 if dtype == np.float32 else np.uint16)
 
 
 class TempDirTest(unittest.TestCase):
@@ -83,18 +89,20 @@ class RoundTripTest(TempDirTest):
     def setUpClass(cls):
         cls.state = make_reference.make_random_model(MODEL, seed=5).state_dict()
 
-    def convert_and_compare(self, state, legacy=False, model=MODEL, expected_state=None):
+    def convert_and_compare(self, state, legacy=False, model=MODEL, expected_state=None, half=False):
         path = self.dir / "in.pth"
         torch.save(state, path, _use_new_zipfile_serialization=not legacy)
-        result = run_converter(path, self.out, *(["--model", model] if model else []))
+        result = run_converter(path, self.out, *(["--model", model] if model else []),
+                               *(["--dtype", "float16"] if half else []))
         self.assertEqual(result.returncode, 0, result.stderr)
-        metadata, tensors = read_safetensors(self.out)
+        metadata, tensors = read_safetensors(self.out, "F16" if half else "F32")
+        stored = np.float16 if half else np.float32
         expected = {k.removeprefix("module."): v for k, v in (expected_state or state).items()
                     if not k.endswith("num_batches_tracked")}
         self.assertEqual(list(tensors), list(expected))
         for key, value in expected.items():
             self.assertEqual(tensors[key].shape, tuple(value.shape), key)
-            np.testing.assert_array_equal(as_bits(tensors[key]), as_bits(value.float().numpy()), key)
+            np.testing.assert_array_equal(as_bits(tensors[key], stored), as_bits(value.float().numpy(), stored), key)
         self.assertEqual(metadata["source_sha256"], hashlib.sha256(path.read_bytes()).hexdigest())
         self.assertEqual(metadata["converter"], "ffnet.cpp convert_checkpoint.py 1")
         self.assertEqual(metadata.get("model"), model)
@@ -115,6 +123,15 @@ class RoundTripTest(TempDirTest):
     def test_float16_checkpoint(self):
         half = collections.OrderedDict((k, v.half() if v.is_floating_point() else v) for k, v in self.state.items())
         self.convert_and_compare(half)
+
+    def test_float16_output(self):
+        tensors = self.convert_and_compare(self.state, half=True)
+        self.assertLess(self.out.stat().st_size, 0.55 * sum(4 * v.numel() for v in self.state.values()))
+        self.assertIn("smoothing.weight", tensors)
+        edges = torch.tensor([65504.0, -65519.0, 1e-8, 6e-5, 3e-6, 1 / 3, float("inf"), -0.0])
+        self.convert_and_compare(collections.OrderedDict(edges=edges, f64=edges.double()), model=None, half=True)
+        np.testing.assert_array_equal(read_safetensors(self.out, "F16")[1]["edges"],
+                                      np.array([65504, -65504, 0, 6e-5, 3e-6, 1 / 3, np.inf, -0.0], np.float16))
 
     def test_shared_mobile_checkpoint_accepted_for_the_plain_model(self):
         tensors = self.convert_and_compare(self.state, model=MODEL.removesuffix("_pre_down"))
@@ -298,6 +315,15 @@ class RefusedInputTest(TempDirTest):
         write_zip_checkpoint(path, {"w": float_tensor(numel=4, size=(2, 2), stride=(3, 1))}, {"0": bytes(16)})
         self.assert_refused(path, "reads past the end")
 
+    def test_float16_overflow(self):
+        path = self.dir / "big.pth"
+        for value in (-70000.0, 65520.0):  # 65520 rounds to infinity
+            torch.save(collections.OrderedDict(ok=torch.ones(2), w=torch.tensor([1.0, value, 2.0])), path)
+            self.assert_refused(path, f"tensor 'w' holds {value!r}, beyond the float16 range",
+                                args=["--dtype", "float16"])
+            self.assertEqual(run_converter(path, self.out).returncode, 0, "float32 output keeps it")
+            self.out.unlink()
+
     def test_integer_tensor_that_is_not_a_counter(self):
         path = self.dir / "int.pth"
         torch.save({"w": torch.ones(2), "labels": torch.arange(3)}, path)
@@ -316,6 +342,7 @@ class RefusedInputTest(TempDirTest):
                                      args=["--model", "segmentation_ffnet18_dAA"], exit_code=2)
         self.assertIn("usage:", stderr)
         self.assertEqual(run_converter(path).returncode, 2)
+        self.assert_refused(path, "invalid choice: 'bfloat16'", args=["--dtype", "bfloat16"], exit_code=2)
 
 
 if __name__ == "__main__":

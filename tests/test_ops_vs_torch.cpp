@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "ffnet/image.hpp"
+#include "ffnet/segmentation.hpp"
 #include "ffnet/tensor.hpp"
 #include "npy_test_io.hpp"
 #include "op_compare.hpp"
@@ -240,6 +242,44 @@ TEST_CASE("torch: add") {
     check_case("add", c, {kExact, kExact},
                [&](Tensor& out) { reference::add(a.image(0), b.image(0), out.image(0)); },
                [&](Tensor& out, int threads) { ops::add(a.image(0), b.image(0), out.image(0), threads); });
+  }
+}
+
+TEST_CASE("torch: picture resizing (bilinear, align_corners=False)") {
+  for (const Case& c : cases_of("picture_resize")) {
+    const Tensor x = c.input("x"), want = c.expected();
+    const Tensor got = ffnet::resize_bilinear(x, int(want.shape()[2]), int(want.shape()[3]), 2);
+    compare("picture resize", c, got, want, kBilinear);
+  }
+}
+
+TEST_CASE("torch: ImageNet normalisation of a picture") {
+  const Case c = cases_of("normalise").front();
+  const Tensor pixels = c.input("pixels");
+  ffnet::Image image;
+  image.height = int(pixels.shape()[2]);
+  image.width = int(pixels.shape()[3]);
+  const std::size_t plane = std::size_t(image.height) * std::size_t(image.width);
+  for (std::size_t i = 0; i < plane; ++i)
+    for (std::size_t ch = 0; ch < 3; ++ch) image.rgb.push_back(std::uint8_t(pixels.data()[ch * plane + i]));
+  compare("normalise", c, ffnet::image_to_input(image), c.expected(), kOneUlp * 4);
+}
+
+TEST_CASE("torch: label maps (logits resized to the picture, arg-max)") {
+  for (const Case& c : cases_of("label_map")) {
+    const Tensor logits = c.input("logits"), gap = c.input("top2_gap"), want = c.expected();
+    const int height = int(want.shape()[2]), width = int(want.shape()[3]);
+    const auto labels = ffnet::label_map(logits.image(0), height, width, c.field("align_corners").as_bool(), 2);
+    // Pixels whose two best classes are within float rounding of each other may go either way.
+    std::size_t differ = 0, near_ties = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (float(labels[i]) == want.data()[i]) continue;
+      if (gap.data()[i] < 1e-5f) ++near_ties;
+      else ++differ;
+    }
+    CAPTURE(c.name());
+    CHECK(differ == 0);
+    CHECK(near_ties <= labels.size() / 10000);
   }
 }
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# meson install into a temporary root, then build and run a tiny program against the installed
+# headers and library using only pkg-config's flags; and run the installed ffnet-segment.
+# usage: test_install.sh BUILD_DIR install_smoke.cpp REFDATA_DIR
+set -euo pipefail
+build=$1 source=$2 refdata=$3
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+meson install -C "$build" --destdir "$root" --no-rebuild --quiet
+pc=$(find "$root" -name ffnet.pc | head -n 1)
+[ -n "$pc" ] || { echo "ffnet.pc was not installed"; exit 1; }
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$root$prefix" --cflags --libs ffnet)
+echo "pkg-config: $flags"
+c++ -std=c++20 "$source" $flags -o "$root/smoke"
+weights=$refdata/segmentation_ffnet46N_CBB/model.safetensors
+out=$("$root/smoke" "$weights")
+echo "smoke: $out"
+[ "$out" = "segmentation_ffnet46N_CBB [1, 19, 16, 24]" ]
+"$root$prefix/bin/ffnet-segment" --help | grep -q -- "--weights"
+echo "installed headers, library, pkg-config file and ffnet-segment work"
