@@ -5,7 +5,8 @@
 
 namespace ffnet {
 
-MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims) {
+MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims,
+                       const std::vector<NodeRange>& interleaved) {
   const std::size_t values = std::size_t(graph.value_count());
   constexpr std::size_t kAlign = 16;  // floats
   std::vector<int> first(values, -1), last(values, -1);
@@ -15,6 +16,15 @@ MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims) {
     last[std::size_t(out)] = std::max(last[std::size_t(out)], i);
     for (ValueId v : node_inputs(graph.nodes[std::size_t(i)])) last[std::size_t(v)] = i;
   }
+  for (const NodeRange& range : interleaved)
+    for (int i = range.first; i <= range.last; ++i) {
+      std::vector<ValueId> touched = node_inputs(graph.nodes[std::size_t(i)]);
+      touched.push_back(node_output(graph.nodes[std::size_t(i)]));
+      for (ValueId v : touched) {
+        first[std::size_t(v)] = std::min(first[std::size_t(v)] < 0 ? range.first : first[std::size_t(v)], range.first);
+        last[std::size_t(v)] = std::max(last[std::size_t(v)], range.last);
+      }
+    }
 
   MemoryPlan plan;
   plan.offsets.assign(values, kNotInArena);

@@ -19,6 +19,13 @@ struct MemoryPlan {
 // Values live from the node that produces them to the last node that reads them. Offsets are
 // assigned greedily, largest first, at the lowest 64-byte-aligned offset that does not
 // overlap a placed value with an overlapping lifetime.
-MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims);
+// `interleaved` lists ranges of nodes [first, last] that run interleaved (band by band): every
+// value one of them reads or writes lives through the whole range.
+struct NodeRange {
+  int first;
+  int last;
+};
+MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims,
+                       const std::vector<NodeRange>& interleaved = {});
 
 }  // namespace ffnet

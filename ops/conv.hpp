@@ -54,6 +54,8 @@ class PackedConv {
   const ConvShape& shape() const;
   Isa isa() const;
   bool uses_winograd() const;
+  // Bytes of the packed weights and bias this convolution holds.
+  std::size_t weight_bytes() const;
 
   // Floats of scratch memory that run() needs for this input size and thread count.
   std::size_t scratch_floats(Dims in, int threads) const;

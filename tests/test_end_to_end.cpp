@@ -166,3 +166,37 @@ TEST_CASE("a batch gives the same result as its images one by one") {
   CHECK(std::memcmp(both.data(), first.data(), first.size() * sizeof(float)) == 0);
   CHECK(std::memcmp(both.data() + first.size(), first.data(), first.size() * sizeof(float)) != 0);
 }
+
+TEST_CASE("the banded stem gives bit-identical results in less activation memory") {
+  // Stems A (max-pool consumer), B and C (stride-2 convolution consumer), and pre-down input.
+  // At these small sizes the stem's map is the largest for the first two; for the others the
+  // arena's peak lies elsewhere, so it cannot shrink.
+  const std::pair<std::string, bool> models[] = {{"segmentation_ffnet18_dAAA", true},
+                                                 {"segmentation_ffnet86S_dBBB", true},
+                                                 {"segmentation_ffnet122NS_CCC_mobile", false},
+                                                 {"segmentation_ffnet40S_BCC_mobile_pre_down", false}};
+  for (const auto& [model, stem_is_peak] : models) {
+    CAPTURE(model);
+    const std::string weights = (refdata() / model / "model.safetensors").string();
+    const ffnet::Network whole = ffnet::Network::load(weights, {.band_bytes = 0});
+    for (const Case& c : load_cases(refdata() / model)) {
+      ffnet::Workspace whole_ws(2);
+      ffnet::Tensor want;
+      whole.forward(c.input, want, whole_ws);
+      // One row per band, a few rows, and the default (one band at these sizes).
+      for (std::size_t band_bytes : {std::size_t{1}, std::size_t{40000}, ffnet::kBandBytes}) {
+        CAPTURE(band_bytes);
+        const ffnet::Network banded = ffnet::Network::load(weights, {.band_bytes = band_bytes});
+        for (int threads : {1, 2}) {
+          ffnet::Workspace ws(threads);
+          ffnet::Tensor got;
+          banded.forward(c.input, got, ws);
+          REQUIRE(got.size() == want.size());
+          CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+          CHECK(ws.arena_bytes() <= whole_ws.arena_bytes());
+          if (band_bytes < ffnet::kBandBytes && stem_is_peak) CHECK(ws.arena_bytes() < whole_ws.arena_bytes());
+        }
+      }
+    }
+  }
+}

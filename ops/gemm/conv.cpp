@@ -67,6 +67,9 @@ PackedConv& PackedConv::operator=(PackedConv&&) noexcept = default;
 const ConvShape& PackedConv::shape() const { return impl_->shape; }
 Isa PackedConv::isa() const { return impl_->isa; }
 bool PackedConv::uses_winograd() const { return impl_->algorithm == Impl::Algorithm::winograd; }
+std::size_t PackedConv::weight_bytes() const {
+  return (impl_->packed_weights.size() + impl_->bias.size()) * sizeof(float);
+}
 
 std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
   const Dims out = conv_output_dims(impl_->shape, in);
