@@ -28,6 +28,13 @@ struct PackedALayout {
   std::size_t panel_offset(int k0, int row, int depth) const {
     return std::size_t(k0) * std::size_t(padded_m()) + std::size_t(row) * std::size_t(depth);
   }
+  // Where element (row, col) of the m x k matrix lands.
+  std::size_t element_offset(int row, int col) const {
+    const int k0 = col / kc * kc;
+    const int depth = k - k0 < kc ? k - k0 : kc;
+    return panel_offset(k0, row / mr * mr, depth) + std::size_t(col - k0) * std::size_t(mr) +
+           std::size_t(row % mr);
+  }
 };
 
 // a: row-major m x k with row stride lda.

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "ffnet/error.hpp"
 
@@ -136,12 +135,15 @@ std::size_t winograd_weight_floats(const GemmKernelInfo& kernel, const ConvShape
 
 void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
                            const float* weight_oihw, float* packed) {
+  // Each transformed value goes straight to its place in matrix xi: no 4x-sized temporary
+  // (freed at once, it would leave the heap fragmented by as much). Padding rows stay as the
+  // caller zeroed them.
   const int o_count = shape.out_channels, c_count = shape.in_channels;
-  // u[xi][o][c], then each xi packed as a plain o x c matrix.
-  std::vector<float> u(std::size_t(kPoints) * std::size_t(o_count) * std::size_t(c_count));
+  const PackedALayout layout = winograd_a_layout(kernel, shape);
   for (int o = 0; o < o_count; ++o) {
     for (int c = 0; c < c_count; ++c) {
       const float* g = weight_oihw + (std::size_t(o) * std::size_t(c_count) + std::size_t(c)) * 9;
+      const std::size_t at = layout.element_offset(o, c);
       double gt[6][3];  // G g
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 3; ++j)
@@ -149,15 +151,10 @@ void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 6; ++j) {
           const double value = gt[i][0] * kG[j][0] + gt[i][1] * kG[j][1] + gt[i][2] * kG[j][2];
-          u[(std::size_t(i * 6 + j) * std::size_t(o_count) + std::size_t(o)) * std::size_t(c_count) +
-            std::size_t(c)] = float(value);
+          packed[std::size_t(i * 6 + j) * layout.floats() + at] = float(value);
         }
     }
   }
-  const PackedALayout layout = winograd_a_layout(kernel, shape);
-  for (int xi = 0; xi < kPoints; ++xi)
-    pack_a(u.data() + std::size_t(xi) * std::size_t(o_count) * std::size_t(c_count),
-           std::size_t(c_count), layout, packed + std::size_t(xi) * layout.floats());
 }
 
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,

@@ -26,7 +26,8 @@ inline bool winograd_applies(const ConvShape& s) {
 PackedALayout winograd_a_layout(const GemmKernelInfo& kernel, const ConvShape& shape);
 std::size_t winograd_weight_floats(const GemmKernelInfo& kernel, const ConvShape& shape);
 
-// Transforms OIHW weights (in double) and packs the 36 matrices.
+// Transforms OIHW weights (in double) and packs the 36 matrices into `packed`, which must
+// be zero-filled (winograd_weight_floats floats).
 void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
                            const float* weight_oihw, float* packed);
 
