@@ -353,6 +353,7 @@ void Network::run_node(std::size_t index, Workspace& ws) const {
             else ops::resize(n.mode, at(n.input), at(n.output), at(n.add), threads);
           },
           [&](const ConcatNode& n) {
+            if (ws.plan_.concat_in_place[index]) return;  // the inputs were written in place
             std::vector<ConstView> parts;
             for (ValueId v : n.inputs) parts.push_back(at(v));
             if (ref) reference::concat_channels(parts, at(n.output));
