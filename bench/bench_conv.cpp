@@ -30,7 +30,7 @@ void packed_conv(benchmark::State& state, const Layer* layer, ops::ConvOptions o
   for (auto _ : state)
     conv.run(ConstView(d.input.data(), d.in_dims), View{d.output.data(), d.out_dims}, epilogue,
              threads, {scratch.data(), scratch.size()});
-  set_flops(state, d.flops(layer->shape));
+  set_flops(state, d.flops(layer->shape), threads);
 }
 
 void conv_with_kernel(benchmark::State& state, const Layer* layer,
@@ -54,7 +54,7 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
                  d.residual.size() ? d.residual.data() : nullptr, d.out_dims.plane(), true};
   AlignedBuffer scratch(g::gemm_scratch_floats(*kernel, problem.n, problem.k, threads));
   for (auto _ : state) g::gemm(*kernel, problem, threads, {scratch.data(), scratch.size()});
-  set_flops(state, d.flops(layer->shape));
+  set_flops(state, d.flops(layer->shape), threads);
 }
 
 // With FFNET_BENCH_TUNE set: every SIMD kernel with a grid of block sizes on the layers that

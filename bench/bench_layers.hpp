@@ -3,6 +3,7 @@
 // their data. GFLOP/s counts 2 * M * N * K per run (padding taps included).
 #include <benchmark/benchmark.h>
 
+#include "bench_peak.hpp"
 #include "ffnet/aligned_buffer.hpp"
 #include "ops/conv.hpp"
 #include "ops/gemm/conv_gemm.hpp"
@@ -66,8 +67,10 @@ struct LayerData {
   }
 };
 
-inline void set_flops(benchmark::State& state, double flops) {
+// FLOPS per second, and the share of `threads` cores' FMA peak.
+inline void set_flops(benchmark::State& state, double flops, int threads) {
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  set_peak_share(state, flops, threads);
 }
 
 }  // namespace ffnet::bench
