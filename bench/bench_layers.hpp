@@ -32,6 +32,11 @@ inline const Layer kLayers[] = {
     {"layer2_3x3_128@128x256", square(128, 128, 3, 1), 128, 256, false, true},
     {"layer3_3x3_256@64x128", square(256, 256, 3, 1), 64, 128, false, true},
     {"layer4_3x3_512@32x64", square(512, 512, 3, 1), 32, 64, false, true},
+    // ffnet122NS at its natural 512x1024: 24 blocks at 1/16, 20 at 1/32.
+    {"122NS_layer2_3x3_128@32x64", square(128, 128, 3, 1), 32, 64, false, true},
+    {"122NS_layer3_3x3_256@16x32", square(256, 256, 3, 1), 16, 32, false, true},
+    // ffnet40S at 1024x2048: layer3 at 1/32.
+    {"40S_layer3_3x3_192@32x64", square(192, 192, 3, 1), 32, 64, false, true},
     {"layer2_first_3x3s2_64to128@256x512", square(64, 128, 3, 2), 256, 512},
     {"downsample_1x1s2_64to128@256x512", square(64, 128, 1, 2), 256, 512},
     {"adapter_1x1_64to128@256x512", square(64, 128, 1, 1), 256, 512},

@@ -26,8 +26,9 @@ struct LoadOptions {
   std::string model;              // overrides the model name in the file's metadata
   std::optional<ops::Isa> isa;    // kernel family; default: the best this CPU supports
   bool reference_ops = false;     // run every op through the naive reference (slow; for tests)
-  // Winograd F(4x4, 3x3) for the stride-1 3x3 convolutions at up to 1/16 of the input's
-  // resolution (deeper ones have few pixels per weight: not worth 4x their weight memory).
+  // Winograd F(4x4, 3x3) for the stride-1 3x3 convolutions whose output has at least 32x64
+  // pixels at the model's natural input size (smaller maps have few pixels per weight: not
+  // worth 4x their weight memory).
   // Off: every convolution exact (sums in the same order as the reference within ~1e-7).
   bool winograd = true;
   // The first convolution and its consumer run band by band, so that the first
