@@ -2,7 +2,9 @@
 // The bodies of the Winograd F(4x4, 3x3) transforms (WinogradInput / WinogradOutput in
 // gemm_kernel.hpp), shared by the f32_winograd_f43__{isa}.cpp files: each is compiled with its
 // ISA's flags, and the loops over kLanes tiles below are written for the compiler to
-// vectorise. Internal linkage throughout, as in pack_run.hpp.
+// vectorise. The one step compilers do not vectorise, splitting a row of 16 tiles' columns by
+// position within the tile, is a policy (`Split`) a file may replace with intrinsics.
+// Internal linkage throughout, as in pack_run.hpp.
 //
 // Transform matrices (Lavin & Gray, interpolation points 0, +-1, +-2, infinity):
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
@@ -22,6 +24,31 @@ constexpr int kRowFloats = 4 * kLanes + 4;  // input columns 16 tiles read (66),
 // 6 x 6 values per tile, [row][column][tile].
 struct Tiles6 {
   alignas(64) float v[6][6][kLanes];
+};
+
+// v[s][l] = row[4 * l + s] for s < 6, l < kLanes: the patch columns of 16 side-by-side tiles.
+struct PlainSplit {
+  static void split(const float* row, float (*v)[kLanes]) {
+    for (int l = 0; l < kLanes; ++l) {
+      v[0][l] = row[4 * l];
+      v[1][l] = row[4 * l + 1];
+      v[2][l] = row[4 * l + 2];
+      v[3][l] = row[4 * l + 3];
+    }
+    for (int l = 0; l < kLanes; ++l) {
+      v[4][l] = row[4 * l + 4];
+      v[5][l] = row[4 * l + 5];
+    }
+  }
+  // The inverse: row[4 * l + s] = v[s][l] for s < 4 (the output columns of 16 tiles).
+  static void merge(const float (*v)[kLanes], float* row) {
+    for (int l = 0; l < kLanes; ++l) {
+      row[4 * l] = v[0][l];
+      row[4 * l + 1] = v[1][l];
+      row[4 * l + 2] = v[2][l];
+      row[4 * l + 3] = v[3][l];
+    }
+  }
 };
 
 inline bool in_one_tile_row(int t, int count, int tiles_w) {
@@ -57,6 +84,7 @@ inline void output_1d(const float* const in[6], float* const out[4]) {
 }
 
 // The 6x6 input patches of `count` tiles from t (one channel plane); lanes >= count are zero.
+template <class Split>
 inline void load_patches(const float* plane, int height, int width, int tiles_w, int t,
                          int count, Tiles6& p) {
   if (count == kLanes && in_one_tile_row(t, count, tiles_w)) {
@@ -76,16 +104,7 @@ inline void load_patches(const float* plane, int height, int width, int tiles_w,
         for (int x = lo; x < hi; ++x) row[x] = src[x];
         for (int x = hi; x < kRowFloats; ++x) row[x] = 0.0f;
       }
-      for (int l = 0; l < kLanes; ++l) {
-        p.v[r][0][l] = row[4 * l];
-        p.v[r][1][l] = row[4 * l + 1];
-        p.v[r][2][l] = row[4 * l + 2];
-        p.v[r][3][l] = row[4 * l + 3];
-      }
-      for (int l = 0; l < kLanes; ++l) {
-        p.v[r][4][l] = row[4 * l + 4];
-        p.v[r][5][l] = row[4 * l + 5];
-      }
+      Split::split(row, p.v[r]);
     }
     return;
   }
@@ -102,6 +121,7 @@ inline void load_patches(const float* plane, int height, int width, int tiles_w,
   }
 }
 
+template <class Split = PlainSplit>
 inline void winograd_input_with(const WinogradInput& job) {
   const WinogradInput w = job;  // locals: stores through float* may alias the job's fields
   const int columns = (w.nt + w.nr - 1) / w.nr * w.nr;
@@ -110,7 +130,7 @@ inline void winograd_input_with(const WinogradInput& job) {
     const float* plane = w.image + std::size_t(w.c0 + c) * w.plane;
     for (int j = 0; j < columns; j += kLanes) {
       const int count = std::clamp(w.nt - j, 0, kLanes);
-      load_patches(plane, w.height, w.width, w.tiles_w, w.t0 + j, count, d);
+      load_patches<Split>(plane, w.height, w.width, w.tiles_w, w.t0 + j, count, d);
       // Along each patch row, then down each column.
       for (int r = 0; r < 6; ++r) {
         const float* in[6] = {d.v[r][0], d.v[r][1], d.v[r][2], d.v[r][3], d.v[r][4], d.v[r][5]};
@@ -174,12 +194,7 @@ inline void winograd_output_with(const WinogradOutput& job) {
         const int oy = 4 * (t / w.tiles_w), ox = 4 * (t % w.tiles_w);
         const int n = std::min(4 * count, w.width - ox);
         for (int i = 0; i < 4 && oy + i < w.height; ++i) {
-          for (int l = 0; l < kLanes; ++l) {
-            row[4 * l] = y[i][0][l];
-            row[4 * l + 1] = y[i][1][l];
-            row[4 * l + 2] = y[i][2][l];
-            row[4 * l + 3] = y[i][3][l];
-          }
+          PlainSplit::merge(y[i], row);
           const std::size_t at = std::size_t(oy + i) * std::size_t(w.width) + std::size_t(ox);
           for (int x = 0; x < n; ++x) out[at + x] = finish(row[x], bias, residual, at + x, w.relu);
         }
