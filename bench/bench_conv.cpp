@@ -1,6 +1,8 @@
-// FFNet's convolution layers (bench_layers.hpp) two ways:
-//   conv/<layer>            PackedConv::run with the default kernel of the best ISA
+// FFNet's convolution layers (bench_layers.hpp) three ways:
+//   conv/<layer>            PackedConv::run with the default kernel of the best ISA (exact)
 //   conv/<layer>/<kernel>   the same GEMM driven with another kernel of the table
+//   winograd/<layer>        PackedConv::run with Winograd F(4x4, 3x3) (3x3 stride-1 layers);
+//                           FLOPS counts the direct convolution's work, so it is comparable
 // and B packing alone (pack_b/<layer>). Eigen's GEMM on the same shapes: bench_eigen.cpp.
 #include <benchmark/benchmark.h>
 
@@ -11,23 +13,24 @@
 #include "ops/conv.hpp"
 #include "bench_layers.hpp"
 #include "ops/gemm/conv_gemm.hpp"
+#include "ops/gemm/winograd.hpp"
 
 namespace {
 
 using namespace ffnet;
 using namespace ffnet::bench;
 
-void packed_conv(benchmark::State& state, const Layer* layer) {
+void packed_conv(benchmark::State& state, const Layer* layer, ops::ConvOptions options) {
   const int threads = int(state.range(0));
   LayerData d(*layer);
   const ops::PackedConv conv(layer->shape, d.weight.data(), layer->bias ? d.bias.data() : nullptr,
-                             ops::best_isa());
+                             ops::best_isa(), options);
   AlignedBuffer scratch(conv.scratch_floats(d.in_dims, threads));
   const ops::ConvEpilogue epilogue = d.epilogue();
   for (auto _ : state)
     conv.run(ConstView(d.input.data(), d.in_dims), View{d.output.data(), d.out_dims}, epilogue,
              threads, {scratch.data(), scratch.size()});
-  set_flops(state, d.flops(layer->shape));
+  set_flops(state, d.flops(layer->shape), threads);
 }
 
 void conv_with_kernel(benchmark::State& state, const Layer* layer,
@@ -51,7 +54,7 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
                  d.residual.size() ? d.residual.data() : nullptr, d.out_dims.plane(), true};
   AlignedBuffer scratch(g::gemm_scratch_floats(*kernel, problem.n, problem.k, threads));
   for (auto _ : state) g::gemm(*kernel, problem, threads, {scratch.data(), scratch.size()});
-  set_flops(state, d.flops(layer->shape));
+  set_flops(state, d.flops(layer->shape), threads);
 }
 
 // With FFNET_BENCH_TUNE set: every SIMD kernel with a grid of block sizes on the layers that
@@ -83,8 +86,12 @@ void register_block_size_sweep() {
 const bool registered = [] {
   for (const Layer& layer : kLayers) {
     const std::string name = layer.name;
-    benchmark::RegisterBenchmark(("conv/" + name).c_str(), packed_conv, &layer)
+    benchmark::RegisterBenchmark(("conv/" + name).c_str(), packed_conv, &layer, ops::ConvOptions{})
         ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+    if (ops::gemm::winograd_applies(layer.shape))
+      benchmark::RegisterBenchmark(("winograd/" + name).c_str(), packed_conv, &layer,
+                                   ops::ConvOptions{.winograd = true})
+          ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     for (const auto& kernel : ops::gemm::gemm_kernels()) {
       if (kernel.isa == ops::Isa::scalar) continue;
       benchmark::RegisterBenchmark(("conv/" + name + "/" + std::string(kernel.name)).c_str(),

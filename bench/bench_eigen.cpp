@@ -36,7 +36,7 @@ void eigen_gemm(benchmark::State& state, const Layer* layer) {
   Eigen::Map<const Matrix> a_map(d.weight.data(), m, k), b_map(b.data(), k, n);
   Eigen::Map<Matrix> c_map(d.output.data(), m, n);
   for (auto _ : state) c_map.noalias() = a_map * b_map;
-  set_flops(state, d.flops(layer->shape));
+  set_flops(state, d.flops(layer->shape), threads);
 }
 
 const bool registered = [] {

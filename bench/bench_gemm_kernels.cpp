@@ -1,4 +1,5 @@
-// The microkernels without the conv around them. GFLOP/s = 2 * M * N * K per run.
+// The microkernels without the conv around them. GFLOP/s = 2 * M * N * K per run; peak% is
+// the share of one core's measured FMA peak (bench_peak.hpp).
 //   microkernel/<kernel>/<kc>  one MR x KC A micro-panel and one KC x NR B micro-panel, hot in
 //                              L1/L2: the kernel's peak.
 //   macro_kernel/<kernel>      the driver's two inner loops: an MC x KC block of packed A
@@ -8,6 +9,7 @@
 
 #include <string>
 
+#include "bench_peak.hpp"
 #include "ffnet/aligned_buffer.hpp"
 #include "ops/gemm/kernel_table.hpp"
 
@@ -37,6 +39,7 @@ void kernel_loops(benchmark::State& state, const GemmKernelInfo* kernel, GemmBlo
   }
   state.counters["FLOPS"] = benchmark::Counter(2.0 * mc * nc * kc,
                                                benchmark::Counter::kIsIterationInvariantRate);
+  bench::set_peak_share(state, 2.0 * mc * nc * kc, 1);
 }
 
 const bool registered = [] {

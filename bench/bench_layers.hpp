@@ -3,6 +3,7 @@
 // their data. GFLOP/s counts 2 * M * N * K per run (padding taps included).
 #include <benchmark/benchmark.h>
 
+#include "bench_peak.hpp"
 #include "ffnet/aligned_buffer.hpp"
 #include "ops/conv.hpp"
 #include "ops/gemm/conv_gemm.hpp"
@@ -31,12 +32,19 @@ inline const Layer kLayers[] = {
     {"layer2_3x3_128@128x256", square(128, 128, 3, 1), 128, 256, false, true},
     {"layer3_3x3_256@64x128", square(256, 256, 3, 1), 64, 128, false, true},
     {"layer4_3x3_512@32x64", square(512, 512, 3, 1), 32, 64, false, true},
+    // ffnet122NS at its natural 512x1024: 24 blocks at 1/16, 20 at 1/32.
+    {"122NS_layer2_3x3_128@32x64", square(128, 128, 3, 1), 32, 64, false, true},
+    {"122NS_layer3_3x3_256@16x32", square(256, 256, 3, 1), 16, 32, false, true},
+    // ffnet40S at 1024x2048: layer3 at 1/32.
+    {"40S_layer3_3x3_192@32x64", square(192, 192, 3, 1), 32, 64, false, true},
     {"layer2_first_3x3s2_64to128@256x512", square(64, 128, 3, 2), 256, 512},
     {"downsample_1x1s2_64to128@256x512", square(64, 128, 1, 2), 256, 512},
     {"adapter_1x1_64to128@256x512", square(64, 128, 1, 1), 256, 512},
     {"adapter_1x1_512to128@32x64", square(512, 128, 1, 1), 32, 64},
     {"fam4_3x3_64to128@256x512", square(64, 128, 3, 1), 256, 512},
     {"seghead_3x3_512to512@128x256", square(512, 512, 3, 1), 128, 256, true},
+    {"segheadB_3x3_288to256@128x256", square(288, 256, 3, 1), 128, 256, true},
+    {"seglastB_3x3_256to19@128x256", square(256, 19, 3, 1), 128, 256, true},
     {"seglast_1x1_512to19@128x256", square(512, 19, 1, 1), 128, 256, true},
 };
 
@@ -64,8 +72,10 @@ struct LayerData {
   }
 };
 
-inline void set_flops(benchmark::State& state, double flops) {
+// FLOPS per second, and the share of `threads` cores' FMA peak.
+inline void set_flops(benchmark::State& state, double flops, int threads) {
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  set_peak_share(state, flops, threads);
 }
 
 }  // namespace ffnet::bench

@@ -147,8 +147,9 @@ class Segmenter {
     const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f\n", median, ms.front(),
-                double(usage.ru_maxrss) / 1024.0);
+    const double gflop = ffnet::graph_flops(net_.graph(), ffnet::infer_dims(net_.graph(), input.image_dims())) * 1e-9;
+    std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f gflop=%.2f\n", median, ms.front(),
+                double(usage.ru_maxrss) / 1024.0, gflop);
   }
 
   void print_top_k(const Job& job, const ffnet::Tensor& output, bool print_name) const {

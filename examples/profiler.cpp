@@ -34,6 +34,7 @@ void Profiler::print(std::FILE* out, const Workspace& ws) const {
   std::fprintf(out, "peak activation memory: %.1f MiB (arena %.1f MiB + conv scratch %.1f MiB)\n",
                double(ws.arena_bytes() + ws.scratch_bytes()) / (1 << 20), double(ws.arena_bytes()) / (1 << 20),
                double(ws.scratch_bytes()) / (1 << 20));
+  std::fprintf(out, "weights: %.1f MiB\n", double(net_.weight_bytes()) / (1 << 20));
 }
 
 }  // namespace ffnet::cli

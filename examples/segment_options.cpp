@@ -22,9 +22,10 @@ const std::vector<OptionSpec> kOptions = {
     {"threads", "N", "threads to use (default: all cores)"},
     {"quiet", "", "no progress bar"},
     {"profile", "", "print a per-layer time table and the peak activation memory"},
-    {"benchmark", "N", "time N forwards after one warm-up; print median_ms, min_ms, peak_rss_mb"},
+    {"benchmark", "N", "time N forwards after one warm-up; print median_ms, min_ms, peak_rss_mb, gflop"},
     {"isa", "NAME", "kernel family: scalar, avx2_fma or avx512 (default: the best available)"},
     {"reference", "", "run every op through the naive reference implementation (slow)"},
+    {"exact", "", "no Winograd: every convolution summed exactly as the reference does"},
     {"max-image-side", "N", "refuse pictures wider or taller than N pixels (default 16384)"},
     {"max-megapixels", "N", "refuse pictures of more than N million pixels (default 100)"},
     {"help", "", "show this help"},
@@ -67,6 +68,7 @@ SegmentOptions parse_segment_options(int argc, char** argv) {
   o.input = args.required("input");
   o.load.model = args.get("model");
   o.load.reference_ops = args.has("reference");
+  o.load.winograd = !args.has("exact");
   if (args.has("isa")) o.load.isa = ops::parse_isa(args.get("isa"));
   o.labels = args.get("labels");
   o.color = args.get("color");

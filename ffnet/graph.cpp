@@ -139,4 +139,10 @@ std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& 
   return names;
 }
 
+double graph_flops(const Graph& graph, const std::vector<Dims>& dims) {
+  double flops = 0;
+  for (const Node& node : graph.nodes) flops += node_flops(node, dims[std::size_t(node_output(node))]);
+  return flops;
+}
+
 }  // namespace ffnet

@@ -117,6 +117,9 @@ const char* node_kind(const Node& node);
 // Floating-point operations of a node producing `output` (2 per multiply-add for convs and
 // the linear layer; one per output element for the cheap ops).
 double node_flops(const Node& node, Dims output);
+// node_flops summed over the graph for the value dims `dims` (one forward pass, one image):
+// what --benchmark and --profile report.
+double graph_flops(const Graph& graph, const std::vector<Dims>& dims);
 
 struct TensorSpec {
   std::string name;

@@ -14,11 +14,22 @@ struct MemoryPlan {
   std::vector<std::size_t> offsets;  // floats, per ValueId; kNotInArena for input and output
   std::size_t arena_floats = 0;
   std::size_t naive_floats = 0;  // what one buffer per value would take, for comparison
+  // Per node: a concat whose inputs were planned as slices of its output (nothing to copy).
+  std::vector<bool> concat_in_place;
 };
 
 // Values live from the node that produces them to the last node that reads them. Offsets are
 // assigned greedily, largest first, at the lowest 64-byte-aligned offset that does not
-// overlap a placed value with an overlapping lifetime.
-MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims);
+// overlap a placed value with an overlapping lifetime. A channel concat whose inputs are each
+// read by it alone gets them planned as consecutive slices of its output: producers write in
+// place and the concat copies nothing.
+// `interleaved` lists ranges of nodes [first, last] that run interleaved (band by band): every
+// value one of them reads or writes lives through the whole range.
+struct NodeRange {
+  int first;
+  int last;
+};
+MemoryPlan plan_memory(const Graph& graph, const std::vector<Dims>& dims,
+                       const std::vector<NodeRange>& interleaved = {});
 
 }  // namespace ffnet

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ffnet/band_schedule.hpp"
 #include "ffnet/graph.hpp"
 #include "ffnet/memory_limit.hpp"
 #include "ffnet/memory_plan.hpp"
@@ -26,12 +27,23 @@ struct LoadOptions {
   std::string model;              // overrides the model name in the file's metadata
   std::optional<ops::Isa> isa;    // kernel family; default: the best this CPU supports
   bool reference_ops = false;     // run every op through the naive reference (slow; for tests)
+  // Winograd F(4x4, 3x3) for the stride-1 3x3 convolutions whose output has at least 32x64
+  // pixels at the model's natural input size (smaller maps have few pixels per weight: not
+  // worth 4x their weight memory).
+  // Off: every convolution exact (sums in the same order as the reference within ~1e-7).
+  bool winograd = true;
+  // The first convolution and its consumer run band by band, so that the first
+  // convolution's output (the largest map) never exists whole; see band_schedule.hpp.
+  // Results are bit-identical for any value. band_bytes is the producer's output held per band
+  // (rounded to whole rows, at least one consumer row); 0: whole maps, no bands.
+  std::size_t band_bytes = kBandBytes;
 };
 
 // What a Workspace observer sees after each node (profiling, tests).
 struct NodeEvent {
   const Node& node;
   const std::string& value_name;  // the node's output value
+  // The output; data is null for a value that never exists whole (LoadOptions::band_bytes).
   ConstView output;
   double milliseconds;
   int image;  // index in the batch
@@ -61,6 +73,8 @@ class Workspace {
   int planned_threads_ = 0;
   std::vector<Dims> dims_;
   MemoryPlan plan_;
+  std::vector<View> values_;  // per ValueId, for the image being run
+  BandGeometry bands_;
   AlignedBuffer arena_;
   AlignedBuffer scratch_;
 };
@@ -80,6 +94,8 @@ class Network {
   const Graph& graph() const { return graph_; }
   ops::Isa isa() const { return isa_; }
   bool uses_reference_ops() const { return reference_ops_; }
+  // Bytes of parameters held for forward (packed convolution weights, biases, the rest).
+  std::size_t weight_bytes() const;
 
   // Output shape for a float32 N x 3 x H x W input: [N, 19, h, w] or [N, 1000].
   std::vector<std::int64_t> output_shape(const std::vector<std::int64_t>& input_shape) const;
@@ -92,13 +108,18 @@ class Network {
   struct NodeWeights;
   Network();
   void prepare(Workspace& ws, Dims input) const;
-  void run_node(std::size_t index, std::vector<View>& values, Workspace& ws) const;
+  void run_node(std::size_t index, Workspace& ws) const;
+  void run_banded(const BandedPair& pair, Workspace& ws, double* producer_ms,
+                  double* consumer_ms) const;
+  void notify(std::size_t index, Workspace& ws, double ms, int image, bool whole = true) const;
 
   ModelConfig config_;
   Graph graph_;
   ops::Isa isa_ = ops::Isa::scalar;
   bool reference_ops_ = false;
   std::vector<NodeWeights> weights_;  // parallel to graph_.nodes
+  std::optional<BandedPair> band_;
+  std::size_t band_bytes_ = 0;
 };
 
 }  // namespace ffnet

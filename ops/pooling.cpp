@@ -59,9 +59,24 @@ void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior
 }  // namespace
 
 void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
-  detail::check_threads("max_pool", threads);
   detail::check_same_dims("max_pool", "output", out.dims, max_pool_output_dims(s, in.dims));
-  const int rows = out.dims.c * out.dims.h;
+  max_pool_band(s, {in, 0, in.dims.h}, {out, 0, out.dims.h}, {0, out.dims.h}, threads);
+}
+
+void max_pool_band(const MaxPoolShape& s, ConstBand in_band, Band out_band, RowRange out_rows,
+                   int threads) {
+  detail::check_threads("max_pool", threads);
+  const ConstView in = in_band.view;
+  const View out = out_band.view;
+  const Dims full_out = max_pool_output_dims(s, {in.dims.c, in_band.height, in.dims.w});
+  const RowRange need = input_rows(out_rows.first, out_rows.last, s.kernel, s.stride, s.pad,
+                                   in_band.height);
+  if (out.dims.c != full_out.c || out.dims.w != full_out.w || out_band.height != full_out.h ||
+      out_rows.first < out_band.row0 || out_rows.last > out_band.row0 + out.dims.h ||
+      need.first < in_band.row0 || need.last > in_band.row0 + in.dims.h)
+    throw_internal("max_pool_band: the bands do not fit the pooling");
+  const int band_h = out_rows.last - out_rows.first;
+  const int rows = out.dims.c * band_h;
   const int in_w = in.dims.w;
   const Interior interior = interior_columns(s, in_w, out.dims.w);
 
@@ -70,16 +85,16 @@ void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
     std::vector<float> column_max(std::size_t(in_w), 0.0f);
 #pragma omp for schedule(static)
     for (int r = 0; r < rows; ++r) {
-      const int c = r / out.dims.h;
-      const int y = r % out.dims.h;
-      const Window wy = window(s, y, in.dims.h);
+      const int c = r / band_h;
+      const int y = out_rows.first + r % band_h;  // in the whole map
+      const Window wy = window(s, y, in_band.height);
       float* cm = column_max.data();
-      std::copy_n(in.row(c, wy.first), in_w, cm);
+      std::copy_n(in.row(c, wy.first - in_band.row0), in_w, cm);
       for (int iy = wy.first + 1; iy < wy.last; ++iy) {
-        const float* src = in.row(c, iy);
+        const float* src = in.row(c, iy - in_band.row0);
         for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
       }
-      max_over_columns(s, cm, in_w, interior, out.row(c, y), out.dims.w);
+      max_over_columns(s, cm, in_w, interior, out.row(c, y - out_band.row0), out.dims.w);
     }
   }
 }

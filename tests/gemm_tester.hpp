@@ -7,6 +7,7 @@
 // missing or doubled term does not.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <random>
@@ -27,19 +28,23 @@ inline std::vector<float> random_floats(std::size_t count, std::uint32_t seed) {
   return v;
 }
 
-// Checks got against want element-wise within kRelativeTolerance * scale; reports the first
-// failure only, to keep the output readable.
-inline void check_close(const float* got, const double* want, const double* scale,
-                        std::size_t count, const char* what) {
+// Checks got against want element-wise within tolerance * scale; reports the first failure
+// only, to keep the output readable. Returns the largest diff / scale seen.
+inline double check_close(const float* got, const double* want, const double* scale,
+                          std::size_t count, const char* what,
+                          double tolerance = kRelativeTolerance) {
+  double worst = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const double diff = std::abs(double(got[i]) - want[i]);
-    if (!(diff <= kRelativeTolerance * scale[i])) {
+    if (scale[i] > 0) worst = std::max(worst, diff / scale[i]);
+    if (!(diff <= tolerance * scale[i])) {
       INFO(what << ": element " << i << " got " << got[i] << " want " << want[i] << " scale "
                 << scale[i]);
-      CHECK(diff <= kRelativeTolerance * scale[i]);
-      return;
+      CHECK(diff <= tolerance * scale[i]);
+      return worst;
     }
   }
+  return worst;
 }
 
 inline bool can_run(const ops::gemm::GemmKernelInfo& kernel) {

@@ -27,14 +27,16 @@ class NpyRoundTrip(unittest.TestCase):
             case = REFDATA / model / size
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "y.npy"
-                for threads in ("1", "2"):
+                # Exact mode to 1e-4 of the largest logit; Winograd (the default) to 1e-3.
+                for threads, mode, tolerance in (("1", ["--exact"], 1e-4), ("2", ["--exact"], 1e-4),
+                                                 ("2", [], 1e-3)):
                     result = run("--weights", REFDATA / model / "model.safetensors", "--input", case / "input.npy",
-                                 "--logits", out, "--threads", threads)
+                                 "--logits", out, "--threads", threads, *mode)
                     self.assertEqual(result.returncode, 0, result.stderr)
                     ours, ref = np.load(out), np.load(case / "output.npy")
                     self.assertEqual(ours.dtype, np.float32)
                     self.assertEqual(ours.shape, ref.shape)
-                    self.assertLessEqual(np.abs(ours - ref).max(), 1e-4 * np.abs(ref).max())
+                    self.assertLessEqual(np.abs(ours - ref).max(), tolerance * np.abs(ref).max())
 
     def test_model_override_and_help(self):
         result = run("--help")

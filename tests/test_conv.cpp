@@ -25,7 +25,13 @@ struct ConvCase {
   bool bias = false;
   bool residual = false;
   bool relu = false;
+  bool winograd = false;
 };
+
+// Winograd F(4x4, 3x3) adds the rounding of its transforms: its entries (up to 8 in A^T, 5 in
+// B^T, 1/6 and 1/24 in G) scale the terms before they are summed. Measured worst case over
+// these tests 4.3e-6 of the sum of |terms|; the exact path stays within kRelativeTolerance.
+constexpr double kWinogradTolerance = 2e-5;
 
 std::vector<float> absolute(std::vector<float> v) {
   for (float& x : v) x = std::abs(x);
@@ -36,7 +42,8 @@ void test_conv(const ConvCase& c) {
   const ConvShape& s = c.shape;
   INFO("conv " << s.kernel_h << "x" << s.kernel_w << "/" << s.stride << " pad " << s.pad << " "
                << s.in_channels << "->" << s.out_channels << " at " << c.h << "x" << c.w
-               << " bias=" << c.bias << " residual=" << c.residual << " relu=" << c.relu);
+               << " bias=" << c.bias << " residual=" << c.residual << " relu=" << c.relu
+               << " winograd=" << c.winograd);
   const Dims in_dims{s.in_channels, c.h, c.w};
   const Dims out_dims = ops::conv_output_dims(s, in_dims);
   const std::uint32_t seed = std::uint32_t(s.in_channels * 1000 + s.out_channels + c.h * 7 + c.w);
@@ -62,14 +69,20 @@ void test_conv(const ConvCase& c) {
 
   for (ops::Isa isa : ops::supported_isas()) {
     INFO("isa " << ops::isa_name(isa));
-    const ops::PackedConv conv(s, weight.data(), c.bias ? bias.data() : nullptr, isa);
+    const ops::PackedConv conv(s, weight.data(), c.bias ? bias.data() : nullptr, isa,
+                               {.winograd = c.winograd});
+    CHECK(conv.uses_winograd() == (c.winograd && s.kernel_h == 3 && s.kernel_w == 3 &&
+                                   s.stride == 1 && s.pad == 1));
     std::vector<float> first;
     for (int threads : {1, 2, 3}) {
       std::vector<float> scratch(conv.scratch_floats(in_dims, threads));
       std::vector<float> out(out_dims.size(), -9.0f);
       conv.run(in, View{out.data(), out_dims}, epilogue, threads, scratch);
       if (threads == 1) {
-        test::check_close(out.data(), want_d.data(), scale_d.data(), out.size(), "conv");
+        const double worst = test::check_close(
+            out.data(), want_d.data(), scale_d.data(), out.size(), "conv",
+            conv.uses_winograd() ? kWinogradTolerance : test::kRelativeTolerance);
+        CHECK(worst <= (conv.uses_winograd() ? kWinogradTolerance : test::kRelativeTolerance));
         first = out;
       } else {
         INFO("threads " << threads);
@@ -135,6 +148,27 @@ TEST_CASE("PackedConv: FFNet layer shapes at small sizes") {
       {square(1024, 2048, 1, 1, 0), 3, 3, true, false, true},    // classification final layer
   };
   for (const ConvCase& c : cases) test_conv(c);
+}
+
+TEST_CASE("PackedConv Winograd: odd and tiny sizes, channel edges, epilogues, every ISA") {
+  unsigned flags = 0;
+  // Maps smaller than a tile, not multiples of 4, one tile row or column, and wide enough
+  // for tile groups that stay in one tile row (>= 64 columns) and that do not.
+  for (auto [h, w] : {std::pair{1, 1}, {2, 3}, {4, 4}, {5, 7}, {3, 70}, {13, 17}, {9, 64},
+                      {8, 260}, {33, 65}, {70, 3}}) {
+    for (auto [in, out] : {std::pair{1, 1}, {3, 7}, {17, 13}, {64, 65}}) {
+      ++flags;
+      test_conv({square(in, out, 3, 1, 1), h, w, bool(flags & 1), bool(flags & 2),
+                 bool(flags & 4), true});
+    }
+  }
+  // More than one K block (kc 128) and many output channel panels.
+  test_conv({square(300, 50, 3, 1, 1), 9, 11, true, true, true, true});
+  test_conv({square(256, 19, 3, 1, 1), 12, 20, true, false, false, true});
+  test_conv({square(288, 256, 3, 1, 1), 8, 68, true, false, true, true});
+  // Shapes Winograd does not apply to fall back to the exact path.
+  test_conv({square(8, 8, 3, 2, 1), 9, 11, false, false, true, true});
+  test_conv({square(8, 8, 1, 1, 0), 9, 11, false, false, true, true});
 }
 
 TEST_CASE("PackedConv: refuses mismatched views") {

@@ -8,14 +8,15 @@
 #include "ffnet/aligned_buffer.hpp"
 #include "ffnet/error.hpp"
 #include "ops/gemm/conv_gemm.hpp"
+#include "ops/gemm/winograd.hpp"
 
 namespace ffnet::ops {
 
 struct PackedConv::Impl {
-  // How the convolution is computed. A Winograd F(4x4, 3x3) path for stride-1 3x3
-  // convolutions would be one more value, with its own packed weights and branch in run().
+  // How the convolution is computed; packed_weights holds that algorithm's layout only.
   enum class Algorithm {
-    gemm,  // packed weights x B, B packed per tile from the input (see conv_b_source)
+    gemm,      // packed weights x B, B packed per tile from the input (see conv_b_source)
+    winograd,  // F(4x4, 3x3): 36 packed transformed weight matrices (see winograd.hpp)
   };
 
   ConvShape shape;
@@ -27,10 +28,11 @@ struct PackedConv::Impl {
 
   void run_gemm(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
                 std::span<float> scratch) const;
+  const float* bias_or_null() const { return bias.size() ? bias.data() : nullptr; }
 };
 
 PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const float* bias,
-                       Isa isa)
+                       Isa isa, const ConvOptions& options)
     : impl_(std::make_unique<Impl>()) {
   if (shape.in_channels < 1 || shape.out_channels < 1 || shape.kernel_h < 1 ||
       shape.kernel_w < 1 || shape.stride < 1 || shape.pad < 0)
@@ -41,11 +43,17 @@ PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const f
   p.shape = shape;
   p.isa = isa;
   p.kernel = &gemm::default_gemm_kernel(isa);
-  p.algorithm = Impl::Algorithm::gemm;
-  const gemm::PackedALayout layout =
-      gemm::packed_a_layout(*p.kernel, shape.out_channels, gemm::conv_gemm_k(shape));
-  p.packed_weights.resize(layout.floats());
-  gemm::pack_a(weight_oihw, std::size_t(layout.k), layout, p.packed_weights.data());
+  if (options.winograd && gemm::winograd_applies(shape)) {
+    p.algorithm = Impl::Algorithm::winograd;
+    p.packed_weights.resize(gemm::winograd_weight_floats(*p.kernel, shape));
+    gemm::winograd_pack_weights(*p.kernel, shape, weight_oihw, p.packed_weights.data());
+  } else {
+    p.algorithm = Impl::Algorithm::gemm;
+    const gemm::PackedALayout layout =
+        gemm::packed_a_layout(*p.kernel, shape.out_channels, gemm::conv_gemm_k(shape));
+    p.packed_weights.resize(layout.floats());
+    gemm::pack_a(weight_oihw, std::size_t(layout.k), layout, p.packed_weights.data());
+  }
   if (bias != nullptr) {
     p.bias.resize(std::size_t(shape.out_channels));
     for (int o = 0; o < shape.out_channels; ++o) p.bias.data()[o] = bias[o];
@@ -58,9 +66,14 @@ PackedConv& PackedConv::operator=(PackedConv&&) noexcept = default;
 
 const ConvShape& PackedConv::shape() const { return impl_->shape; }
 Isa PackedConv::isa() const { return impl_->isa; }
+bool PackedConv::uses_winograd() const { return impl_->algorithm == Impl::Algorithm::winograd; }
+std::size_t PackedConv::weight_bytes() const {
+  return (impl_->packed_weights.size() + impl_->bias.size()) * sizeof(float);
+}
 
 std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
   const Dims out = conv_output_dims(impl_->shape, in);
+  if (uses_winograd()) return gemm::winograd_scratch_floats(*impl_->kernel, impl_->shape, out, threads);
   return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()),
                                    gemm::conv_gemm_k(impl_->shape), threads);
 }
@@ -81,7 +94,37 @@ void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int t
 
   switch (p.algorithm) {
     case Impl::Algorithm::gemm: return p.run_gemm(in, out, epilogue, threads, scratch);
+    case Impl::Algorithm::winograd:
+      return gemm::winograd_conv(*p.kernel, p.shape, p.packed_weights.data(), p.bias_or_null(),
+                                 in, out, epilogue, threads, scratch);
   }
+}
+
+void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int threads,
+                          std::span<float> scratch) const {
+  const Impl& p = *impl_;
+  const Dims full_in{in.view.dims.c, in.height, in.view.dims.w};
+  const Dims full_out = conv_output_dims(p.shape, full_in);
+  if (p.algorithm != Impl::Algorithm::gemm)
+    throw_internal("PackedConv::run_band: only the exact algorithm runs in bands");
+  if (out.view.dims.c != full_out.c || out.view.dims.w != full_out.w || out.height != full_out.h ||
+      rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h || rows.first >= rows.last)
+    throw_internal("PackedConv::run_band: output rows do not fit " + full_out.str());
+  const RowRange need =
+      input_rows(rows.first, rows.last, p.shape.kernel_h, p.shape.stride, p.shape.pad, in.height);
+  if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
+    throw_internal("PackedConv::run_band: the input band lacks rows the output band needs");
+  gemm::GemmProblem problem;
+  problem.m = p.shape.out_channels;
+  problem.n0 = rows.first * full_out.w;
+  problem.n = (rows.last - rows.first) * full_out.w;
+  problem.k = gemm::conv_gemm_k(p.shape);
+  problem.packed_a = p.packed_weights.data();
+  problem.b = gemm::Im2colB{in.view, p.shape.kernel_h, p.shape.kernel_w, p.shape.stride,
+                            p.shape.pad, full_out.w, in.row0, in.height};
+  problem.out = {out.view.data, out.view.dims.plane(), p.bias_or_null(), nullptr, 0, relu,
+                 std::size_t(out.row0) * std::size_t(full_out.w)};
+  gemm::gemm(*p.kernel, problem, threads, scratch);
 }
 
 void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epilogue,
@@ -92,7 +135,7 @@ void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epil
   problem.k = gemm::conv_gemm_k(shape);
   problem.packed_a = packed_weights.data();
   problem.b = gemm::conv_b_source(shape, in, out.dims);
-  problem.out = {out.data, out.dims.plane(), bias.size() ? bias.data() : nullptr,
+  problem.out = {out.data, out.dims.plane(), bias_or_null(),
                  epilogue.residual.data, out.dims.plane(), epilogue.relu};
   gemm::gemm(*kernel, problem, threads, scratch);
 }

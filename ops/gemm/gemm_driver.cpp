@@ -57,7 +57,7 @@ Region thread_region(const GemmKernelInfo& kernel, const GemmProblem& p, ThreadG
                      int thread) {
   const auto [m0, m1] = split_range(p.m, kernel.mr, grid.m_parts, thread / grid.n_parts);
   const auto [n0, n1] = split_range(p.n, kernel.nr, grid.n_parts, thread % grid.n_parts);
-  return {m0, m1, n0, n1};
+  return {m0, m1, p.n0 + n0, p.n0 + n1};
 }
 
 int k_block_depth(const GemmKernelInfo& kernel, int k) {
@@ -102,7 +102,7 @@ void gemm_region(const GemmKernelInfo& kernel, const GemmProblem& p, Region r, f
         for (int jr = 0; jr < nc; jr += nr) {
           const float* b_panel = b_tile + std::size_t(jr) * std::size_t(kc);
           for (int ir = ic; ir < ic + mc; ir += mr) {
-            const std::size_t col = std::size_t(jc + jr);
+            const std::size_t col = std::size_t(jc + jr) - out.col0;
             epilogue.bias = out.bias ? out.bias + ir : nullptr;
             epilogue.residual = out.residual ? out.residual + ir * out.ld_residual + col : nullptr;
             kernel.run(std::min(mr, p.m - ir), std::min(nr, nc - jr), std::size_t(kc),
@@ -133,7 +133,7 @@ void gemm(const GemmKernelInfo& kernel, const GemmProblem& p, int threads,
     throw_internal("gemm: scratch too small");
   const std::size_t tile_floats = b_tile_floats(kernel, p.n, p.k);
   if (threads == 1) {
-    gemm_region(kernel, p, {0, p.m, 0, p.n}, aligned_slice(scratch, 0, tile_floats));
+    gemm_region(kernel, p, {0, p.m, p.n0, p.n0 + p.n}, aligned_slice(scratch, 0, tile_floats));
     return;
   }
 #pragma omp parallel num_threads(threads)

@@ -13,16 +13,20 @@ namespace ffnet::ops::gemm {
 using BSource = std::variant<MatrixB, Im2colB>;
 
 struct GemmOutput {
+  // Element (row i, column n) at c[i * ldc + n - col0], residual likewise: C may hold only
+  // the columns from col0 on.
   float* c = nullptr;
   std::size_t ldc = 0;
   const float* bias = nullptr;      // m values, null = zero
   const float* residual = nullptr;  // strided like C, null = none; must not alias C
   std::size_t ld_residual = 0;
   bool relu = false;
+  std::size_t col0 = 0;
 };
 
 struct GemmProblem {
   int m = 0;
+  int n0 = 0;  // the columns computed: [n0, n0 + n)
   int n = 0;
   int k = 0;
   const float* packed_a = nullptr;  // packed with packed_a_layout()

@@ -45,9 +45,9 @@ void f32_gemm_6x64__avx512(int mr, int nr, std::size_t kc, const float* a, const
 // output row and one micro-panel) for each of the tile's rows k0 .. k0 + kc - 1, row kk written
 // at dst + kk * dst_stride. Row k of B is (channel c, tap ky, kx) in c-major order; its value in
 // the run's column t is image[c][y0 + ky][x0 + kx + t * stride], zero outside the image
-// (element (c, y, x) at image[c * plane + y * width + x]). A plain K x N matrix with row stride
-// ld is the 1x1 case: height 1, plane ld, y0 0, x0 the first column.
-// Only elements inside the image are read.
+// (element (c, y, x) at image[c * plane + (y - row0) * width + x]: the image may hold only the
+// rows from row0 on). A plain K x N matrix with row stride ld is the 1x1 case: height 1,
+// plane ld, y0 0, x0 the first column. Only elements inside the image are read.
 struct PackRun {
   const float* image;
   std::size_t plane;
@@ -63,6 +63,7 @@ struct PackRun {
   int len;
   float* dst;
   std::size_t dst_stride;
+  int row0;
 };
 
 // One variant per ISA, chosen through the kernel table with the microkernel.
@@ -71,5 +72,60 @@ using PackRunFn = void (*)(const PackRun& run);
 void f32_pack_run__scalar(const PackRun& run);
 void f32_pack_run__avx2(const PackRun& run);
 void f32_pack_run__avx512(const PackRun& run);
+
+// Winograd F(4x4, 3x3) transforms for a stride-1, pad-1 3x3 convolution (see winograd.hpp).
+// Tiles are numbered row-major over the output, tiles_w per row; tile (ty, tx) covers output
+// rows 4ty .. 4ty+3 and columns 4tx .. 4tx+3, and reads the input's 6x6 patch at
+// (4ty - 1, 4tx - 1), zero outside the image.
+
+// Input transform V = B^T d B of channels [c0, c0 + kc) for tiles [t0, t0 + nt), written as
+// packed B micro-panels of `nr` columns, one matrix per transform point xi (0..35) at
+// dst + xi * xi_stride: tile t0 + j, channel c0 + c at (j / nr) * kc * nr + c * nr + j % nr.
+// Columns from nt up to the next multiple of nr are zeroed.
+struct WinogradInput {
+  const float* image;  // channel c at image + c * plane
+  std::size_t plane;
+  int height;
+  int width;
+  int tiles_w;
+  int c0;
+  int kc;
+  int t0;
+  int nt;
+  int nr;
+  float* dst;
+  std::size_t xi_stride;
+};
+
+// Output transform Y = A^T m A of rows [0, oc) of the products m (point xi, row o, tile
+// t0 + j at m + xi * xi_stride + o * ld + j), then + bias, + residual, ReLU, stored to the
+// output channels o0 .. o0 + oc - 1 (cropped to the image).
+struct WinogradOutput {
+  const float* m;
+  std::size_t xi_stride;
+  std::size_t ld;
+  int o0;
+  int oc;
+  int t0;
+  int nt;
+  int tiles_w;
+  float* out;  // channel o at out + o * plane
+  const float* residual;  // like out, null = none
+  std::size_t plane;
+  int height;
+  int width;
+  const float* bias;  // per output channel, null = zero
+  bool relu;
+};
+
+using WinogradInputFn = void (*)(const WinogradInput& job);
+using WinogradOutputFn = void (*)(const WinogradOutput& job);
+
+void f32_winograd_f43_input__scalar(const WinogradInput& job);
+void f32_winograd_f43_output__scalar(const WinogradOutput& job);
+void f32_winograd_f43_input__avx2(const WinogradInput& job);
+void f32_winograd_f43_output__avx2(const WinogradOutput& job);
+void f32_winograd_f43_input__avx512(const WinogradInput& job);
+void f32_winograd_f43_output__avx512(const WinogradOutput& job);
 
 }  // namespace ffnet::ops::gemm

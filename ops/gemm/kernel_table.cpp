@@ -19,17 +19,22 @@
 namespace ffnet::ops::gemm {
 namespace {
 
+#if defined(__x86_64__)
+constexpr WinogradKernels kWinogradAvx512{f32_winograd_f43_input__avx512,
+                                          f32_winograd_f43_output__avx512, 64, 128};
+#endif
+
 constexpr GemmKernelInfo kKernels[] = {
 #if defined(__x86_64__)  // the SIMD kernel libraries are built for x86-64 hosts only
     {"f32_gemm_6x64__avx512", Isa::avx512, 6, 64, f32_gemm_6x64__avx512, f32_pack_run__avx512,
-     {192, 256, 512}},
+     {192, 256, 512}, kWinogradAvx512},
     {"f32_gemm_8x48__avx512", Isa::avx512, 8, 48, f32_gemm_8x48__avx512, f32_pack_run__avx512,
-     {192, 256, 480}},
+     {192, 256, 480}, {f32_winograd_f43_input__avx512, f32_winograd_f43_output__avx512, 96, 128}},
     {"f32_gemm_6x16__avx2_fma", Isa::avx2_fma, 6, 16, f32_gemm_6x16__avx2_fma, f32_pack_run__avx2,
-     {48, 256, 512}},
+     {48, 256, 512}, {f32_winograd_f43_input__avx2, f32_winograd_f43_output__avx2, 64, 128}},
 #endif
     {"f32_gemm_4x16__scalar", Isa::scalar, 4, 16, f32_gemm_4x16__scalar, f32_pack_run__scalar,
-     {128, 256, 256}},
+     {128, 256, 256}, {f32_winograd_f43_input__scalar, f32_winograd_f43_output__scalar, 64, 128}},
 };
 
 }  // namespace

@@ -16,6 +16,16 @@ struct GemmBlocking {
   int nc = 0;
 };
 
+// Winograd F(4x4, 3x3) around the same microkernel: the transforms compiled for its ISA, and
+// its blocking: `tiles` output tiles (a multiple of NR) transformed and multiplied together,
+// input channels in blocks of at most `kc`.
+struct WinogradKernels {
+  WinogradInputFn input;
+  WinogradOutputFn output;
+  int tiles;
+  int kc;
+};
+
 struct GemmKernelInfo {
   std::string_view name;
   Isa isa;
@@ -24,6 +34,7 @@ struct GemmKernelInfo {
   GemmMicrokernel run;
   PackRunFn pack_run;  // B packing compiled for the same ISA
   GemmBlocking blocking;
+  WinogradKernels winograd;
 };
 
 // All kernels built into the library, for every ISA (check isa_supported before running one).

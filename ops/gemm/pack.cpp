@@ -58,7 +58,7 @@ void pack_a(const float* a, std::size_t lda, const PackedALayout& layout, float*
 void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kernel,
             float* packed) {
   // A matrix is a 1x1 convolution's input with one image row per channel.
-  const PackRun run{source.data, source.ldb, 1, INT_MAX, 1, 1, 1, 0, 0, 0, 0, 0, nullptr, 0};
+  const PackRun run{source.data, source.ldb, 1, INT_MAX, 1, 1, 1, 0, 0, 0, 0, 0, nullptr, 0, 0};
   pack_b_runs(tile, kernel, INT_MAX, run, packed, [](int n, PackRun& r) { r.x0 = n; });
 }
 
@@ -67,8 +67,9 @@ void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kern
   const ConstView& in = source.input;
   const int stride = source.stride;
   const int out_w = source.out_w;
-  const PackRun run{in.data, in.dims.plane(), in.dims.h, in.dims.w, source.kernel_h,
-                    source.kernel_w, stride, 0, 0, 0, 0, 0, nullptr, 0};
+  const int height = source.height > 0 ? source.height : in.dims.h;
+  const PackRun run{in.data, in.dims.plane(), height, in.dims.w, source.kernel_h, source.kernel_w,
+                    stride, 0, 0, 0, 0, 0, nullptr, 0, source.row0};
   pack_b_runs(tile, kernel, out_w, run, packed, [&](int n, PackRun& r) {
     r.y0 = n / out_w * stride - source.pad;
     r.x0 = n % out_w * stride - source.pad;

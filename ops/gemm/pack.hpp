@@ -28,6 +28,13 @@ struct PackedALayout {
   std::size_t panel_offset(int k0, int row, int depth) const {
     return std::size_t(k0) * std::size_t(padded_m()) + std::size_t(row) * std::size_t(depth);
   }
+  // Where element (row, col) of the m x k matrix lands.
+  std::size_t element_offset(int row, int col) const {
+    const int k0 = col / kc * kc;
+    const int depth = k - k0 < kc ? k - k0 : kc;
+    return panel_offset(k0, row / mr * mr, depth) + std::size_t(col - k0) * std::size_t(mr) +
+           std::size_t(row % mr);
+  }
 };
 
 // a: row-major m x k with row stride lda.
@@ -47,7 +54,8 @@ struct MatrixB {
 };
 
 // B is the im2col matrix of a convolution, never materialised: row k = (c, ky, kx) in
-// c-major order (as OIHW weights), column n = output pixel (oy, ox) row-major.
+// c-major order (as OIHW weights), column n = output pixel (oy, ox) row-major. `input` may
+// hold only rows [row0, row0 + input.dims.h) of an image `height` rows high (0: all rows).
 struct Im2colB {
   ConstView input;
   int kernel_h = 1;
@@ -55,6 +63,8 @@ struct Im2colB {
   int stride = 1;
   int pad = 0;
   int out_w = 0;
+  int row0 = 0;
+  int height = 0;
 };
 
 // Packs for `kernel`: its NR and its ISA's row copy.

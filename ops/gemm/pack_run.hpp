@@ -57,7 +57,8 @@ inline void pack_run_with(const PackRun& run) {
     if (iy < 0 || iy >= r.height) {
       Rows::zero(dst, r.len);
     } else {
-      const float* row = r.image + std::size_t(c) * r.plane + std::size_t(iy) * std::size_t(r.width);
+      const float* row =
+          r.image + std::size_t(c) * r.plane + std::size_t(iy - r.row0) * std::size_t(r.width);
       if (ix >= 0 && ix + span < r.width) {
         prefetch_next_run(row + ix, span + 1);
         Rows::copy(dst, row + ix, r.len, r.stride);

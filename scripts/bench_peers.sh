@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# ffnet.cpp against PyTorch, ONNX Runtime and OpenCV DNN on the same random-weight model, the
+# same input and the same thread count, one peer after another; prints one table.
+#
+#   scripts/bench_peers.sh [--threads N] [--runs N] [MODEL@HxW ...]
+#
+# Default rows: the issue's three (ffnet40S_dBBB_mobile@1024x2048,
+# ffnet122NS_CCC_mobile@512x1024, ffnet18_dAAC@1024x2048), 2 threads, 5 timed runs after one
+# warm-up. Installs what it needs: Debian's build tools, python3-torch and python3-opencv, and
+# onnxruntime-node from npm (--ignore-scripts: its CPU binaries ship in the package) into
+# .peers/ (not committed), where the models, ONNX exports and inputs are kept too. Builds
+# ffnet.cpp in release mode in build-release/.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=${FFNET_PEERS_DIR:-$root/.peers}
+threads=2
+runs=5
+rows=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *@*) rows+=("$1"); shift ;;
+    *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[ ${#rows[@]} -gt 0 ] || rows=(segmentation_ffnet40S_dBBB_mobile@1024x2048
+                               segmentation_ffnet122NS_CCC_mobile@512x1024
+                               segmentation_ffnet18_dAAC@1024x2048)
+
+# Debian packages: the build, the Python peers, node and npm for ONNX Runtime.
+"$root/scripts/install_deps.sh" build bench
+missing=()
+dpkg-query -W -f='${Status}' python3-opencv 2>/dev/null | grep -q "install ok installed" ||
+  missing+=(python3-opencv)
+# Any node and npm will do (some installs bundle npm with nodejs and conflict with Debian's).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+mkdir -p "$work/ort"
+if [ ! -d "$work/ort/node_modules/onnxruntime-node" ]; then
+  (cd "$work/ort" && npm install --no-audit --no-fund --ignore-scripts onnxruntime-node >/dev/null)
+fi
+
+build="$root/build-release"
+[ -f "$build/build.ninja" ] || meson setup "$build" "$root" --buildtype=release >/dev/null
+ninja -C "$build" examples/ffnet-segment >/dev/null
+
+exec /usr/bin/python3 "$root/scripts/bench_peers/run_all.py" --root "$root" --work "$work" \
+  --binary "$build/examples/ffnet-segment" --threads "$threads" --runs "$runs" "${rows[@]}"

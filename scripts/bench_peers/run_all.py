@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Prepare each row (random-weight checkpoint, converted .safetensors, ONNX export, input),
+run every peer in its own process, and print the table. Called by scripts/bench_peers.sh."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LINE = re.compile(r"median_ms=([\d.]+) min_ms=([\d.]+) peak_rss_mb=([\d.]+)")
+
+
+def run(cmd: list[str], **kwargs) -> str:
+    result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def prepare(args: argparse.Namespace, model: str, size: str) -> dict[str, str]:
+    """The same checkpoint feeds ffnet.cpp (converted) and the ONNX export."""
+    directory = os.path.join(args.work, model)
+    checkpoint = os.path.join(directory, "checkpoint.pth")
+    scripts = os.path.join(args.root, "scripts")
+    if not os.path.exists(checkpoint):
+        run([sys.executable, os.path.join(scripts, "make_reference.py"), "--model", model,
+             "--sizes", "64x128", "--out", directory])
+    weights = os.path.join(directory, "model.safetensors")
+    if not os.path.exists(weights):
+        run([sys.executable, os.path.join(scripts, "convert_checkpoint.py"), checkpoint, weights,
+             "--model", model])
+    onnx = os.path.join(directory, f"model_{size}.onnx")
+    if not os.path.exists(onnx):
+        run([sys.executable, os.path.join(HERE, "export_onnx.py"), "--model", model,
+             "--checkpoint", checkpoint, "--size", size, "--out", onnx])
+    x = os.path.join(args.work, f"input_{size}.npy")
+    if not os.path.exists(x):
+        h, w = (int(v) for v in size.split("x"))
+        np.save(x, np.random.default_rng(0).standard_normal((1, 3, h, w), dtype=np.float32))
+    return {"checkpoint": checkpoint, "weights": weights, "onnx": onnx, "input": x}
+
+
+def peers(args: argparse.Namespace, model: str, files: dict[str, str]) -> dict[str, list[str]]:
+    t, n = str(args.threads), str(args.runs)
+    py = sys.executable
+    return {
+        "ffnet.cpp": [args.binary, "--weights", files["weights"], "--input", files["input"],
+                      "--threads", t, "--benchmark", n],
+        "PyTorch": [py, os.path.join(HERE, "run_torch.py"), "--model", model, "--checkpoint",
+                    files["checkpoint"], "--input", files["input"], "--threads", t, "--runs", n],
+        "ONNX Runtime": ["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort"),
+                         files["onnx"], files["input"], t, n],
+        "OpenCV DNN": [py, os.path.join(HERE, "run_opencv.py"), "--onnx", files["onnx"], "--input",
+                       files["input"], "--threads", t, "--runs", n],
+    }
+
+
+def gflop(args: argparse.Namespace, files: dict[str, str]) -> float:
+    out = run([args.binary, "--weights", files["weights"], "--input", files["input"],
+               "--threads", str(args.threads), "--benchmark", "1"])
+    return float(re.search(r"gflop=([\d.]+)", out).group(1))
+
+
+def cpu_name() -> str:
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("rows", nargs="+", help="MODEL@HxW")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+
+    print(f"# {datetime.date.today()} | {cpu_name()}, {os.cpu_count()} cores | "
+          f"{args.threads} threads, batch 1, float32, median and min of {args.runs} after a warm-up")
+    header = ("| model @ input | GFLOP | peer | median ms | min ms | GFLOP/s | peak RSS MB "
+              "| time / ffnet.cpp | RSS / ffnet.cpp |")
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for row in args.rows:
+        model, size = row.split("@")
+        files = prepare(args, model, size)
+        flop = gflop(args, files)
+        results = {}
+        for name, cmd in peers(args, model, files).items():
+            try:
+                median, low, rss = (float(v) for v in LINE.search(run(cmd)).groups())
+                results[name] = (median, low, rss)
+            except (RuntimeError, AttributeError) as e:
+                print(f"<!-- {name} failed: {str(e).splitlines()[0]} -->", file=sys.stderr)
+        base = results.get("ffnet.cpp")
+        for name, (median, low, rss) in results.items():
+            ratio_t = f"{median / base[0]:.2f}x" if base else "-"
+            ratio_m = f"{rss / base[2]:.2f}x" if base else "-"
+            print(f"| {model.removeprefix('segmentation_')} @ {size} | {flop:.1f} | {name} | "
+                  f"{median:.0f} | {low:.0f} | {flop / median * 1e3:.0f} | {rss:.0f} | "
+                  f"{ratio_t} | {ratio_m} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

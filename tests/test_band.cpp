@@ -1,0 +1,104 @@
+// Band-wise execution (ops/band.hpp): a convolution or max-pool run on a horizontal band of
+// rows, from a copy of only the input rows that band needs, gives exactly (bit for bit) the
+// same rows as the whole-map run, for every band height, thread count and ISA.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "gemm_tester.hpp"
+#include "ops/band.hpp"
+#include "ops/conv.hpp"
+#include "ops/pooling.hpp"
+
+namespace {
+
+using namespace ffnet;
+using ops::RowRange;
+
+// Rows [rows.first, rows.last) of `map` copied out: the band holds nothing else.
+std::vector<float> copy_rows(const std::vector<float>& map, Dims dims, RowRange rows) {
+  const int h = rows.last - rows.first;
+  std::vector<float> band(std::size_t(dims.c) * std::size_t(h) * std::size_t(dims.w));
+  for (int c = 0; c < dims.c; ++c)
+    std::copy_n(map.data() + (std::size_t(c) * dims.h + rows.first) * dims.w,
+                std::size_t(h) * dims.w, band.data() + std::size_t(c) * h * dims.w);
+  return band;
+}
+
+// Runs `band_fn(in_band, out_band, rows)` over consecutive output bands of `band_h` rows and
+// checks each against the same rows of `whole`.
+template <class BandFn>
+void check_bands(const std::vector<float>& input, Dims in_dims, const std::vector<float>& whole,
+                 Dims out_dims, int kernel, int stride, int pad, int band_h, BandFn band_fn) {
+  INFO("band height " << band_h);
+  for (int first = 0; first < out_dims.h; first += band_h) {
+    const RowRange rows{first, std::min(out_dims.h, first + band_h)};
+    const RowRange need = ops::input_rows(rows.first, rows.last, kernel, stride, pad, in_dims.h);
+    const std::vector<float> in_copy = copy_rows(input, in_dims, need);
+    const Dims in_band{in_dims.c, need.last - need.first, in_dims.w};
+    const Dims out_band{out_dims.c, rows.last - rows.first, out_dims.w};
+    std::vector<float> out(out_band.size(), -7.0f);
+    band_fn(ops::ConstBand{ConstView(in_copy.data(), in_band), need.first, in_dims.h},
+            ops::Band{View{out.data(), out_band}, rows.first, out_dims.h}, rows);
+    const std::vector<float> want = copy_rows(whole, out_dims, rows);
+    INFO("rows " << rows.first << ".." << rows.last);
+    CHECK(std::memcmp(out.data(), want.data(), want.size() * sizeof(float)) == 0);
+  }
+}
+
+void test_conv_bands(const ops::ConvShape& s, int h, int w, bool relu) {
+  INFO("conv " << s.kernel_h << "/" << s.stride << " " << s.in_channels << "->"
+               << s.out_channels << " at " << h << "x" << w);
+  const Dims in_dims{s.in_channels, h, w};
+  const Dims out_dims = ops::conv_output_dims(s, in_dims);
+  const auto weight = test::random_floats(
+      std::size_t(s.out_channels) * s.in_channels * s.kernel_h * s.kernel_w, 11);
+  const auto bias = test::random_floats(std::size_t(s.out_channels), 12);
+  const auto input = test::random_floats(in_dims.size(), 13);
+  for (ops::Isa isa : ops::supported_isas()) {
+    INFO("isa " << ops::isa_name(isa));
+    const ops::PackedConv conv(s, weight.data(), bias.data(), isa);
+    for (int threads : {1, 2}) {
+      std::vector<float> scratch(conv.scratch_floats(in_dims, threads));
+      std::vector<float> whole(out_dims.size());
+      conv.run(ConstView(input.data(), in_dims), View{whole.data(), out_dims}, {{}, relu},
+               threads, scratch);
+      for (int band_h : {1, 2, 3, 5, out_dims.h})
+        check_bands(input, in_dims, whole, out_dims, s.kernel_h, s.stride, s.pad, band_h,
+                    [&](ops::ConstBand in, ops::Band out, RowRange rows) {
+                      conv.run_band(in, out, rows, relu, threads, scratch);
+                    });
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("PackedConv::run_band equals the same rows of run") {
+  test_conv_bands({3, 64, 7, 7, 2, 3}, 37, 45, true);   // stem A
+  test_conv_bands({3, 32, 3, 3, 2, 1}, 30, 41, true);   // stem B conv0
+  test_conv_bands({32, 64, 3, 3, 2, 1}, 19, 22, true);  // stem B conv1
+  test_conv_bands({3, 64, 3, 3, 2, 1}, 9, 64, false);   // stem C conv0
+  test_conv_bands({5, 7, 3, 3, 1, 1}, 11, 13, true);    // stride 1
+  test_conv_bands({4, 9, 1, 1, 1, 0}, 6, 7, false);     // 1x1
+}
+
+TEST_CASE("max_pool_band equals the same rows of max_pool") {
+  const ops::MaxPoolShape s{3, 2, 1};
+  for (auto [h, w] : {std::pair{1, 1}, {2, 5}, {17, 23}, {32, 40}}) {
+    const Dims in_dims{3, h, w};
+    const Dims out_dims = ops::max_pool_output_dims(s, in_dims);
+    const auto input = test::random_floats(in_dims.size(), std::uint32_t(h * 100 + w));
+    for (int threads : {1, 2}) {
+      std::vector<float> whole(out_dims.size());
+      ops::max_pool(s, ConstView(input.data(), in_dims), View{whole.data(), out_dims}, threads);
+      for (int band_h : {1, 2, 3, out_dims.h})
+        check_bands(input, in_dims, whole, out_dims, s.kernel, s.stride, s.pad, band_h,
+                    [&](ops::ConstBand in, ops::Band out, RowRange rows) {
+                      ops::max_pool_band(s, in, out, rows, threads);
+                    });
+    }
+  }
+}
