@@ -189,7 +189,9 @@ TEST_CASE("the banded stem gives bit-identical results in less activation memory
                                                  {"segmentation_ffnet86S_dBBB", true},
                                                  {"segmentation_ffnet122NS_CCC_mobile", false},
                                                  {"segmentation_ffnet40S_BCC_mobile_pre_down", false}};
-  for (const auto& [model, stem_is_peak] : models) {
+  for (const auto& entry : models) {  // no structured binding: clang 14 cannot capture one
+    const std::string& model = entry.first;
+    const bool stem_is_peak = entry.second;
     CAPTURE(model);
     const std::string weights = (refdata() / model / "model.safetensors").string();
     const ffnet::Network whole = ffnet::Network::load(weights, {.band_bytes = 0});
