@@ -12,7 +12,7 @@ namespace {
 
 // PyTorch's update rule: a larger value or a NaN replaces the running maximum, so a NaN anywhere
 // in the window is the result. Written branch-free so that the column pass vectorises.
-inline float max_step(float best, float v) { return (v > best) | (v != v) ? v : best; }
+inline float max_step(float best, float v) { return ((v > best) | (v != v)) ? v : best; }
 
 // The range [first, last) of input indices inside output index o's window.
 struct Window {
