@@ -24,7 +24,7 @@ def main() -> int:
     args = parser.parse_args()
     h, w = (int(v) for v in args.size.split("x"))
     model = build_model(args.model)
-    model.load_state_dict(torch.load(args.checkpoint, map_location="cpu"))
+    model.load_state_dict(torch.load(args.checkpoint, map_location="cpu", weights_only=True))
     model.eval()
     with torch.no_grad():
         torch.onnx.export(model, (torch.zeros(1, 3, h, w),), args.out, opset_version=13,

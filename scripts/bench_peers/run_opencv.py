@@ -2,7 +2,6 @@
 """Time OpenCV DNN on the exported ONNX model; prints median_ms, min_ms, peak_rss_mb."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -11,15 +10,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from peer_timing import report, time_runs  # noqa: E402
+from peer_timing import peer_arguments, report, time_runs  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = peer_arguments(__doc__)
     parser.add_argument("--onnx", required=True)
-    parser.add_argument("--input", required=True)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--runs", type=int, required=True)
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     net = cv2.dnn.readNetFromONNX(args.onnx)

@@ -3,7 +3,6 @@
 ffnet-segment --benchmark: median_ms, min_ms and peak_rss_mb (getrusage, whole process)."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -14,21 +13,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from ffnet_torch import build_model  # noqa: E402
-from peer_timing import report, time_runs  # noqa: E402
+from peer_timing import peer_arguments, report, time_runs  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = peer_arguments(__doc__)
     parser.add_argument("--model", required=True)
     parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--input", required=True)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--runs", type=int, required=True)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     model = build_model(args.model)
-    model.load_state_dict(torch.load(args.checkpoint, map_location="cpu"))
+    model.load_state_dict(torch.load(args.checkpoint, map_location="cpu", weights_only=True))
     model.eval()
     x = torch.from_numpy(np.load(args.input))
     with torch.inference_mode():
