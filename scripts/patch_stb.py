@@ -100,6 +100,16 @@ FIXES = [
    memset(j, 0, sizeof(stbi__jpeg));
 """),
 
+    # An IDAT chunk's length was trusted before its bytes were read: a 181-byte PNG declaring a
+    # 1 GiB chunk made the decoder grow its buffer to 2 GiB first (found by fuzz_image as an
+    # out-of-memory; regression png-idat-longer-than-file). From memory the bytes left are known.
+    Fix("png-idat-longer-than-file",
+        old="""            if ((int)(ioff + c.length) < (int)ioff) return 0;
+""",
+        new="""            if ((int)(ioff + c.length) < (int)ioff) return 0;
+            if (s->io.read == NULL && c.length > (stbi__uint32)(s->img_buffer_end - s->img_buffer))
+               return stbi__err("IDAT past end", "Corrupt PNG");
+"""),
 ]
 
 
