@@ -93,8 +93,9 @@ std::pair<Tensor, Tensor> folded_conv(const weights::SafetensorsFile& file, cons
 // Winograd's weights take 4x the memory of the plain ones, and pay back in proportion to the
 // pixels a layer computes. At the model's natural input size, maps of 32x64 pixels and more
 // gain the most (bench_gemm on one Zen 4 core: 192 channels at 32x64, 3.8 ms against 12.8
-// exact); at 16x32 the gain is small on one thread and gone on two (256 channels: 3.4 against
-// 5.7 ms, 4.1 against 3.5 ms), for 4x the layer's weights (+260 MB on ffnet122NS).
+// exact); at 16x32 the gain (256 channels: 3.4 against 5.7 ms on one thread, 1.7 against 2.8
+// on two) would cost 4x those layers' weights: +260 MB on ffnet122NS, more than doubling its
+// resident memory.
 constexpr std::size_t kWinogradMinPixels = 32 * 64;
 
 // Per convolution node: whether it runs Winograd, from its output's size at the natural input.

@@ -166,6 +166,9 @@ TEST_CASE("PackedConv Winograd: odd and tiny sizes, channel edges, epilogues, ev
   test_conv({square(300, 50, 3, 1, 1), 9, 11, true, true, true, true});
   test_conv({square(256, 19, 3, 1, 1), 12, 20, true, false, false, true});
   test_conv({square(288, 256, 3, 1, 1), 8, 68, true, false, true, true});
+  // 600 tiles, 10 blocks of 64: 2 threads take whole blocks, 3 share each block (fewer than 4
+  // blocks per thread); both must match 1 thread bit for bit.
+  test_conv({square(8, 9, 3, 1, 1), 80, 120, true, true, true, true});
   // Shapes Winograd does not apply to fall back to the exact path.
   test_conv({square(8, 8, 3, 2, 1), 9, 11, false, false, true, true});
   test_conv({square(8, 8, 1, 1, 0), 9, 11, false, false, true, true});

@@ -79,9 +79,10 @@ void f32_pack_run__avx512(const PackRun& run);
 // (4ty - 1, 4tx - 1), zero outside the image.
 
 // Input transform V = B^T d B of channels [c0, c0 + kc) for tiles [t0, t0 + nt), written as
-// packed B micro-panels of `nr` columns, one matrix per transform point xi (0..35) at
-// dst + xi * xi_stride: tile t0 + j, channel c0 + c at (j / nr) * kc * nr + c * nr + j % nr.
-// Columns from nt up to the next multiple of nr are zeroed.
+// packed B micro-panels of `nr` columns and `depth` (>= kc) rows, one matrix per transform
+// point xi (0..35) at dst + xi * xi_stride: tile t0 + j, channel c0 + c at
+// (j / nr) * depth * nr + c * nr + j % nr. Columns from nt up to the next multiple of nr are
+// zeroed. depth > kc lets threads fill one panel's rows in parts (dst at their first row).
 struct WinogradInput {
   const float* image;  // channel c at image + c * plane
   std::size_t plane;
@@ -90,6 +91,7 @@ struct WinogradInput {
   int tiles_w;
   int c0;
   int kc;
+  int depth;
   int t0;
   int nt;
   int nr;

@@ -25,30 +25,24 @@ constexpr double kG[6][3] = {
 
 struct Geometry {
   int tiles_w, tiles_h, tiles;
-  int blocks;      // of kernel.winograd.tiles tiles
-  int o_parts;     // output channels split into this many parts per block (small maps)
-  int part_rows;   // output channels per part (a multiple of MR)
+  int blocks;         // of kernel.winograd.tiles tiles
+  bool shared_blocks;  // all threads work on one block at a time (few blocks)
 };
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
-// Enough work items (block x channel part) to keep `threads` threads busy: when the map has
-// few blocks, output channels are split too, each part transforming the block's input again.
-// At most `threads` parts: more would repeat that transform more often than threads gain
-// (measured: 2 threads at 128x256 input ran slower than 1 with 8 parts).
-Geometry geometry(const GemmKernelInfo& kernel, const ConvShape& shape, Dims out, int threads) {
+// Blocks per thread below which threads share each block instead of taking whole blocks: with
+// 2 to 7 blocks per thread, whole blocks leave threads idle at the end of the layer (measured
+// on FFNet's 32x64 maps, 2 blocks: 1.6x from 2 threads whole, 1.9x shared).
+constexpr int kSharedBelowBlocksPerThread = 4;
+
+Geometry geometry(const GemmKernelInfo& kernel, Dims out, int threads) {
   Geometry g;
   g.tiles_w = ceil_div(out.w, 4);
   g.tiles_h = ceil_div(out.h, 4);
   g.tiles = g.tiles_w * g.tiles_h;
   g.blocks = ceil_div(g.tiles, kernel.winograd.tiles);
-  const int panels = ceil_div(shape.out_channels, kernel.mr);
-  const int wanted_items = 4 * threads;
-  g.o_parts = threads > 1 && g.blocks < wanted_items
-                  ? std::min({panels, threads, ceil_div(wanted_items, g.blocks)})
-                  : 1;
-  g.part_rows = ceil_div(panels, g.o_parts) * kernel.mr;
-  g.o_parts = ceil_div(shape.out_channels, g.part_rows);
+  g.shared_blocks = threads > 1 && g.blocks < kSharedBelowBlocksPerThread * threads;
   return g;
 }
 
@@ -62,8 +56,9 @@ std::size_t v_floats(const GemmKernelInfo& kernel, const ConvShape& shape) {
          std::size_t(kernel.winograd.tiles);
 }
 
-std::size_t m_floats(const GemmKernelInfo& kernel, const Geometry& g) {
-  return std::size_t(kPoints) * std::size_t(g.part_rows) * std::size_t(kernel.winograd.tiles);
+std::size_t m_floats(const GemmKernelInfo& kernel, const ConvShape& shape) {
+  return std::size_t(kPoints) * std::size_t(shape.out_channels) *
+         std::size_t(kernel.winograd.tiles);
 }
 
 constexpr std::size_t kAlignmentSlack = 16;
@@ -73,57 +68,116 @@ float* aligned(float* p) {
   return p + ((64 - address % 64) % 64) / sizeof(float);
 }
 
-struct Job {
-  const GemmKernelInfo& kernel;
-  const ConvShape& shape;
-  const float* packed;
-  const float* bias;
-  ConstView in;
-  View out;
-  const ConvEpilogue& epilogue;
-  Geometry g;
+// [begin, end) of part `part` of `count` items split into `parts` near-equal parts.
+struct Range {
+  int begin, end;
 };
+Range part_of(int count, int part, int parts) {
+  return {int(std::int64_t(count) * part / parts), int(std::int64_t(count) * (part + 1) / parts)};
+}
 
-// One block of tiles x one part of the output channels.
-void run_item(const Job& job, int block, int part, float* v, float* m) {
-  const GemmKernelInfo& kernel = job.kernel;
-  const Geometry& g = job.g;
-  const int nt_max = kernel.winograd.tiles;
-  const int t0 = block * nt_max;
-  const int nt = std::min(nt_max, g.tiles - t0);
-  const int o0 = part * g.part_rows;
-  const int oc = std::min(g.part_rows, job.shape.out_channels - o0);
-  const PackedALayout a = winograd_a_layout(kernel, job.shape);
-  const std::size_t a_stride = a.floats();
-  const int c = job.shape.in_channels;
-  const std::size_t m_xi_stride = std::size_t(g.part_rows) * std::size_t(nt_max);
+// One layer's work on one block of tiles, in the steps threads may split: the input
+// transform by channels, the 36 products by transform point, the output transform by output
+// channels. Per K block of kc channels: V (36 x kc x tiles) in packed B micro-panels, then
+// M[xi] (+)= U[xi] V[xi] with M laid out out_channels x tiles per point.
+class BlockWork {
+ public:
+  BlockWork(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
+            const float* bias, ConstView in, View out, const ConvEpilogue& epilogue,
+            const Geometry& g, int block)
+      : kernel_(kernel), shape_(shape), packed_(packed), bias_(bias), in_(in), out_(out),
+        epilogue_(epilogue), g_(g), a_(winograd_a_layout(kernel, shape)),
+        t0_(block * kernel.winograd.tiles),
+        nt_(std::min(kernel.winograd.tiles, g.tiles - t0_)) {}
 
-  for (int c0 = 0; c0 < c; c0 += a.kc) {
-    const int kc = std::min(a.kc, c - c0);
-    const std::size_t v_xi_stride = std::size_t(kc) * std::size_t(nt_max);
-    kernel.winograd.input({job.in.data, job.in.dims.plane(), job.in.dims.h, job.in.dims.w,
-                           g.tiles_w, c0, kc, t0, nt, kernel.nr, v, v_xi_stride});
+  int k_blocks() const { return ceil_div(shape_.in_channels, a_.kc); }
+
+  // Channels [c0 + part.begin, c0 + part.end) of K block `k_block` into v.
+  void transform_input(int k_block, Range part, float* v) const {
+    const int c0 = k_block * a_.kc, kc = std::min(a_.kc, shape_.in_channels - c0);
+    part.end = std::min(part.end, kc);
+    if (part.begin >= part.end) return;
+    kernel_.winograd.input({in_.data, in_.dims.plane(), in_.dims.h, in_.dims.w, g_.tiles_w,
+                            c0 + part.begin, part.end - part.begin, kc, t0_, nt_, kernel_.nr,
+                            v + std::size_t(part.begin) * std::size_t(kernel_.nr),
+                            v_xi_stride(kc)});
+  }
+
+  // M[xi] for points [points.begin, points.end) of K block `k_block`.
+  void multiply(int k_block, Range points, const float* v, float* m) const {
+    const int c0 = k_block * a_.kc, kc = std::min(a_.kc, shape_.in_channels - c0);
+    const int oc = shape_.out_channels, ld = kernel_.winograd.tiles;
     GemmEpilogue epilogue;
     epilogue.start = c0 == 0 ? GemmEpilogue::Start::bias : GemmEpilogue::Start::accumulate;
-    for (int xi = 0; xi < kPoints; ++xi) {
-      const float* a_xi = job.packed + std::size_t(xi) * a_stride;
-      const float* v_xi = v + std::size_t(xi) * v_xi_stride;
-      float* m_xi = m + std::size_t(xi) * m_xi_stride;
-      for (int jr = 0; jr < nt; jr += kernel.nr) {
+    for (int xi = points.begin; xi < points.end; ++xi) {
+      const float* a_xi = packed_ + std::size_t(xi) * a_.floats();
+      const float* v_xi = v + std::size_t(xi) * v_xi_stride(kc);
+      float* m_xi = m + std::size_t(xi) * m_xi_stride();
+      for (int jr = 0; jr < nt_; jr += kernel_.nr) {
         const float* b_panel = v_xi + std::size_t(jr) * std::size_t(kc);
-        for (int ir = 0; ir < oc; ir += kernel.mr) {
-          kernel.run(std::min(kernel.mr, oc - ir), std::min(kernel.nr, nt - jr), std::size_t(kc),
-                     a_xi + a.panel_offset(c0, o0 + ir, kc), b_panel,
-                     m_xi + std::size_t(ir) * std::size_t(nt_max) + std::size_t(jr),
-                     std::size_t(nt_max), epilogue);
-        }
+        for (int ir = 0; ir < oc; ir += kernel_.mr)
+          kernel_.run(std::min(kernel_.mr, oc - ir), std::min(kernel_.nr, nt_ - jr),
+                      std::size_t(kc), a_xi + a_.panel_offset(c0, ir, kc), b_panel,
+                      m_xi + std::size_t(ir) * std::size_t(ld) + std::size_t(jr),
+                      std::size_t(ld), epilogue);
       }
     }
   }
-  kernel.winograd.output({m, m_xi_stride, std::size_t(nt_max), o0, oc, t0, nt, g.tiles_w,
-                          job.out.data, job.epilogue.residual.data, job.out.dims.plane(),
-                          job.out.dims.h, job.out.dims.w, job.bias, job.epilogue.relu});
-}
+
+  // Output channels [channels.begin, channels.end) from m, with the epilogue.
+  void transform_output(Range channels, const float* m) const {
+    if (channels.begin >= channels.end) return;
+    kernel_.winograd.output({m + std::size_t(channels.begin) * std::size_t(kernel_.winograd.tiles),
+                             m_xi_stride(), std::size_t(kernel_.winograd.tiles), channels.begin,
+                             channels.end - channels.begin, t0_, nt_, g_.tiles_w, out_.data,
+                             epilogue_.residual.data, out_.dims.plane(), out_.dims.h,
+                             out_.dims.w, bias_, epilogue_.relu});
+  }
+
+  // The whole block on the calling thread.
+  void run(float* v, float* m) const {
+    for (int k_block = 0; k_block < k_blocks(); ++k_block) {
+      transform_input(k_block, {0, a_.kc}, v);
+      multiply(k_block, {0, kPoints}, v, m);
+    }
+    transform_output({0, shape_.out_channels}, m);
+  }
+
+  // The block split between the threads of the enclosing parallel region (every thread calls
+  // this; each step ends at the implicit barrier of its omp for).
+  void run_shared(int threads, float* v, float* m) const {
+    for (int k_block = 0; k_block < k_blocks(); ++k_block) {
+#pragma omp for schedule(static)
+      for (int part = 0; part < threads; ++part)
+        transform_input(k_block, part_of(a_.kc, part, threads), v);
+#pragma omp for schedule(static)
+      for (int part = 0; part < threads; ++part)
+        multiply(k_block, part_of(kPoints, part, threads), v, m);
+    }
+#pragma omp for schedule(static)
+    for (int part = 0; part < threads; ++part)
+      transform_output(part_of(shape_.out_channels, part, threads), m);
+  }
+
+ private:
+  std::size_t v_xi_stride(int kc) const {
+    return std::size_t(kc) * std::size_t(kernel_.winograd.tiles);
+  }
+  std::size_t m_xi_stride() const {
+    return std::size_t(shape_.out_channels) * std::size_t(kernel_.winograd.tiles);
+  }
+
+  const GemmKernelInfo& kernel_;
+  const ConvShape& shape_;
+  const float* packed_;
+  const float* bias_;
+  ConstView in_;
+  View out_;
+  const ConvEpilogue& epilogue_;
+  const Geometry& g_;
+  PackedALayout a_;
+  int t0_, nt_;
+};
 
 }  // namespace
 
@@ -162,9 +216,9 @@ void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,
                                     Dims out, int threads) {
   threads = std::max(threads, 1);
-  const Geometry g = geometry(kernel, shape, out, threads);
-  return std::size_t(threads) *
-         (v_floats(kernel, shape) + m_floats(kernel, g) + 2 * kAlignmentSlack);
+  const int copies = geometry(kernel, out, threads).shared_blocks ? 1 : threads;
+  return std::size_t(copies) *
+         (v_floats(kernel, shape) + m_floats(kernel, shape) + 2 * kAlignmentSlack);
 }
 
 void winograd_conv(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
@@ -173,25 +227,26 @@ void winograd_conv(const GemmKernelInfo& kernel, const ConvShape& shape, const f
   threads = std::max(threads, 1);
   if (scratch.size() < winograd_scratch_floats(kernel, shape, out.dims, threads))
     throw_internal("winograd_conv: scratch too small");
-  const Job job{kernel, shape, packed, bias, in, out, epilogue,
-                geometry(kernel, shape, out.dims, threads)};
+  const Geometry g = geometry(kernel, out.dims, threads);
+  auto block = [&](int b) { return BlockWork(kernel, shape, packed, bias, in, out, epilogue, g, b); };
   const std::size_t v_size = v_floats(kernel, shape) + kAlignmentSlack;
-  const std::size_t per_thread = v_size + m_floats(kernel, job.g) + kAlignmentSlack;
-  const int items = job.g.blocks * job.g.o_parts;
-  auto slice = [&](int thread) { return scratch.data() + std::size_t(thread) * per_thread; };
+  const std::size_t per_copy = v_size + m_floats(kernel, shape) + kAlignmentSlack;
+  auto v_of = [&](int copy) { return aligned(scratch.data() + std::size_t(copy) * per_copy); };
+  auto m_of = [&](int copy) { return aligned(scratch.data() + std::size_t(copy) * per_copy + v_size); };
   if (threads == 1) {
-    for (int item = 0; item < items; ++item)
-      run_item(job, item / job.g.o_parts, item % job.g.o_parts, aligned(slice(0)),
-               aligned(slice(0) + v_size));
+    for (int b = 0; b < g.blocks; ++b) block(b).run(v_of(0), m_of(0));
+    return;
+  }
+  if (g.shared_blocks) {
+#pragma omp parallel num_threads(threads)
+    for (int b = 0; b < g.blocks; ++b) block(b).run_shared(omp_get_num_threads(), v_of(0), m_of(0));
     return;
   }
 #pragma omp parallel num_threads(threads)
   {
-    float* base = slice(omp_get_thread_num());
+    const int thread = omp_get_thread_num();
 #pragma omp for schedule(dynamic, 1)
-    for (int item = 0; item < items; ++item)
-      run_item(job, item / job.g.o_parts, item % job.g.o_parts, aligned(base),
-               aligned(base + v_size));
+    for (int b = 0; b < g.blocks; ++b) block(b).run(v_of(thread), m_of(thread));
   }
 }
 

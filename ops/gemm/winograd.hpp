@@ -6,8 +6,10 @@
 // For each block of `tiles` output tiles: the input transform writes V[xi] (channels x tiles)
 // straight into packed B micro-panels, one K block at a time; 36 GEMMs M[xi] = U[xi] x V[xi]
 // run through the kernel's microkernel with the weights U[xi] packed once at load; the output
-// transform turns M back into 4x4 tiles with bias, residual and ReLU fused. Only one block's
-// V and M exist at a time (per thread).
+// transform turns M back into 4x4 tiles with bias, residual and ReLU fused. Threads take whole
+// blocks when the map has many; on a map of few blocks they share each block, splitting the
+// input transform by channels, the 36 products by point and the output transform by channel.
+// Only one block's V and M exist at a time per thread (shared: one in all).
 #include <cstddef>
 #include <span>
 

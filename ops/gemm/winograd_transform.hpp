@@ -144,7 +144,7 @@ inline void winograd_input_with(const WinogradInput& job) {
         float* out[6] = {v.v[0][s], v.v[1][s], v.v[2][s], v.v[3][s], v.v[4][s], v.v[5][s]};
         input_1d(in, out);
       }
-      float* dst = w.dst + std::size_t(j / w.nr) * std::size_t(w.kc) * std::size_t(w.nr) +
+      float* dst = w.dst + std::size_t(j / w.nr) * std::size_t(w.depth) * std::size_t(w.nr) +
                    std::size_t(c) * std::size_t(w.nr) + std::size_t(j % w.nr);
       for (int xi = 0; xi < 36; ++xi) {
         const float* src = v.v[xi / 6][xi % 6];
