@@ -2,26 +2,29 @@
 # ffnet.cpp against PyTorch, ONNX Runtime and OpenCV DNN on the same random-weight model, the
 # same input and the same thread count, one peer after another; prints one table.
 #
-#   scripts/bench_peers.sh [--threads N] [--runs N] [MODEL@HxW ...]
+#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [MODEL@HxW ...]
 #
 # Default rows: the issue's three (ffnet40S_dBBB_mobile@1024x2048,
 # ffnet122NS_CCC_mobile@512x1024, ffnet18_dAAC@1024x2048), 2 threads, 5 timed runs after one
-# warm-up. Installs what it needs: Debian's build tools, python3-torch and python3-opencv, and
-# onnxruntime-node from npm (--ignore-scripts: its CPU binaries ship in the package) into
-# .peers/ (not committed), where the models, ONNX exports and inputs are kept too. Builds
-# ffnet.cpp in release mode in build-release/.
+# warm-up; then a second table of ffnet.cpp's speed-up from 1 thread to N (3 alternating
+# rounds, 0 to skip). Installs what it needs: Debian's build tools, python3-torch and
+# python3-opencv, and onnxruntime-node from npm (--ignore-scripts: its CPU binaries ship in the
+# package) into .peers/ (not committed), where the models, ONNX exports and inputs are kept
+# too. Builds ffnet.cpp in release mode in build-release/.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${FFNET_PEERS_DIR:-$root/.peers}
 threads=2
 runs=5
+scaling_rounds=3
 rows=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --scaling-rounds) scaling_rounds=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *@*) rows+=("$1"); shift ;;
     *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -53,4 +56,5 @@ build="$root/build-release"
 ninja -C "$build" examples/ffnet-segment >/dev/null
 
 exec /usr/bin/python3 "$root/scripts/bench_peers/run_all.py" --root "$root" --work "$work" \
-  --binary "$build/examples/ffnet-segment" --threads "$threads" --runs "$runs" "${rows[@]}"
+  --binary "$build/examples/ffnet-segment" --threads "$threads" --runs "$runs" \
+  --scaling-rounds "$scaling_rounds" "${rows[@]}"

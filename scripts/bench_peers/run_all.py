@@ -68,6 +68,25 @@ def gflop(args: argparse.Namespace, files: dict[str, str]) -> float:
     return float(re.search(r"gflop=([\d.]+)", out).group(1))
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def scaling(args: argparse.Namespace, files: dict[str, str]) -> tuple[float, float]:
+    """ffnet.cpp's median ms at 1 thread and at args.threads. The two alternate for
+    args.scaling_rounds rounds, so that a change in the machine's load falls on both; each is
+    the median of its rounds' medians."""
+    times: dict[int, list[float]] = {1: [], args.threads: []}
+    for _ in range(args.scaling_rounds):
+        for threads in times:
+            out = run([args.binary, "--weights", files["weights"], "--input", files["input"],
+                       "--threads", str(threads), "--benchmark", str(args.runs)])
+            times[threads].append(float(LINE.search(out).group(1)))
+    return median(times[1]), median(times[args.threads])
+
+
 def cpu_name() -> str:
     with open("/proc/cpuinfo", encoding="utf-8") as f:
         for line in f:
@@ -83,6 +102,8 @@ def main() -> int:
     parser.add_argument("--binary", required=True)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scaling-rounds", type=int, default=3,
+                        help="rounds of ffnet.cpp at 1 thread against --threads (0: none)")
     parser.add_argument("rows", nargs="+", help="MODEL@HxW")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -93,6 +114,7 @@ def main() -> int:
               "| time / ffnet.cpp | RSS / ffnet.cpp |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
+    speedups = []
     for row in args.rows:
         model, size = row.split("@")
         files = prepare(args, model, size)
@@ -111,6 +133,16 @@ def main() -> int:
             print(f"| {model.removeprefix('segmentation_')} @ {size} | {flop:.1f} | {name} | "
                   f"{median:.0f} | {low:.0f} | {flop / median * 1e3:.0f} | {rss:.0f} | "
                   f"{ratio_t} | {ratio_m} |", flush=True)
+        if args.threads > 1 and args.scaling_rounds > 0:
+            speedups.append((model.removeprefix("segmentation_"), size, *scaling(args, files)))
+
+    if speedups:
+        print(f"\n# ffnet.cpp, 1 thread against {args.threads}: {args.scaling_rounds} alternating "
+              f"rounds of {args.runs} runs, median of the rounds' medians")
+        print(f"| model @ input | 1 thread ms | {args.threads} threads ms | speed-up |")
+        print("|---|---|---|---|")
+        for model, size, one, many in speedups:
+            print(f"| {model} @ {size} | {one:.0f} | {many:.0f} | {one / many:.2f}x |")
     return 0
 
 
