@@ -64,11 +64,14 @@ class PackedConv {
   void run(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
            std::span<float> scratch) const;
 
-  // Output rows `rows` only (stored in `out`), from `in`, which must hold every input row
-  // they read (see input_rows). No residual. The exact (GEMM) algorithm only; scratch as for
-  // run() on the whole map. Bit-identical to the same rows of run().
+  // Output rows `rows` only (stored in `out`), from `in`, which must hold
+  // band_input_rows(rows). rows.first must be a multiple of band_row_alignment() (Winograd
+  // computes whole 4-row tiles, and reads their whole input patches). No residual; scratch
+  // as for run() on the whole map. Bit-identical to the same rows of run().
   void run_band(ConstBand in, Band out, RowRange rows, bool relu, int threads,
                 std::span<float> scratch) const;
+  int band_row_alignment() const;
+  RowRange band_input_rows(RowRange rows, int in_height) const;
 
  private:
   struct Impl;

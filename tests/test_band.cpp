@@ -28,14 +28,14 @@ std::vector<float> copy_rows(const std::vector<float>& map, Dims dims, RowRange 
 }
 
 // Runs `band_fn(in_band, out_band, rows)` over consecutive output bands of `band_h` rows and
-// checks each against the same rows of `whole`.
-template <class BandFn>
+// checks each against the same rows of `whole`; the input band holds `need_fn(rows)`.
+template <class NeedFn, class BandFn>
 void check_bands(const std::vector<float>& input, Dims in_dims, const std::vector<float>& whole,
-                 Dims out_dims, int kernel, int stride, int pad, int band_h, BandFn band_fn) {
+                 Dims out_dims, int band_h, NeedFn need_fn, BandFn band_fn) {
   INFO("band height " << band_h);
   for (int first = 0; first < out_dims.h; first += band_h) {
     const RowRange rows{first, std::min(out_dims.h, first + band_h)};
-    const RowRange need = ops::input_rows(rows.first, rows.last, kernel, stride, pad, in_dims.h);
+    const RowRange need = need_fn(rows);
     const std::vector<float> in_copy = copy_rows(input, in_dims, need);
     const Dims in_band{in_dims.c, need.last - need.first, in_dims.w};
     const Dims out_band{out_dims.c, rows.last - rows.first, out_dims.w};
@@ -48,9 +48,9 @@ void check_bands(const std::vector<float>& input, Dims in_dims, const std::vecto
   }
 }
 
-void test_conv_bands(const ops::ConvShape& s, int h, int w, bool relu) {
+void test_conv_bands(const ops::ConvShape& s, int h, int w, bool relu, bool winograd = false) {
   INFO("conv " << s.kernel_h << "/" << s.stride << " " << s.in_channels << "->"
-               << s.out_channels << " at " << h << "x" << w);
+               << s.out_channels << " at " << h << "x" << w << " winograd " << winograd);
   const Dims in_dims{s.in_channels, h, w};
   const Dims out_dims = ops::conv_output_dims(s, in_dims);
   const auto weight = test::random_floats(
@@ -59,14 +59,19 @@ void test_conv_bands(const ops::ConvShape& s, int h, int w, bool relu) {
   const auto input = test::random_floats(in_dims.size(), 13);
   for (ops::Isa isa : ops::supported_isas()) {
     INFO("isa " << ops::isa_name(isa));
-    const ops::PackedConv conv(s, weight.data(), bias.data(), isa);
-    for (int threads : {1, 2}) {
+    const ops::PackedConv conv(s, weight.data(), bias.data(), isa, {.winograd = winograd});
+    REQUIRE(conv.uses_winograd() == winograd);
+    // Winograd bands start on whole 4-row tiles.
+    const std::vector<int> heights = winograd ? std::vector<int>{4, 8, 12, out_dims.h}
+                                              : std::vector<int>{1, 2, 3, 5, out_dims.h};
+    for (int threads : {1, 2, 3}) {
       std::vector<float> scratch(conv.scratch_floats(in_dims, threads));
       std::vector<float> whole(out_dims.size());
       conv.run(ConstView(input.data(), in_dims), View{whole.data(), out_dims}, {{}, relu},
                threads, scratch);
-      for (int band_h : {1, 2, 3, 5, out_dims.h})
-        check_bands(input, in_dims, whole, out_dims, s.kernel_h, s.stride, s.pad, band_h,
+      for (int band_h : heights)
+        check_bands(input, in_dims, whole, out_dims, band_h,
+                    [&](RowRange rows) { return conv.band_input_rows(rows, in_dims.h); },
                     [&](ops::ConstBand in, ops::Band out, RowRange rows) {
                       conv.run_band(in, out, rows, relu, threads, scratch);
                     });
@@ -83,6 +88,12 @@ TEST_CASE("PackedConv::run_band equals the same rows of run") {
   test_conv_bands({3, 64, 3, 3, 2, 1}, 9, 64, false);   // stem C conv0
   test_conv_bands({5, 7, 3, 3, 1, 1}, 11, 13, true);    // stride 1
   test_conv_bands({4, 9, 1, 1, 1, 0}, 6, 7, false);     // 1x1
+  // Winograd: heights not a multiple of 4, maps of one and of several 64-tile blocks per band
+  // (threads share a block, or take whole ones), and FFNet's head tail (3x3 into 3x3 to 19).
+  test_conv_bands({5, 7, 3, 3, 1, 1}, 11, 13, true, true);
+  test_conv_bands({6, 19, 3, 3, 1, 1}, 18, 9, false, true);
+  test_conv_bands({3, 8, 3, 3, 1, 1}, 23, 300, true, true);
+  test_conv_bands({24, 19, 3, 3, 1, 1}, 16, 70, false, true);
 }
 
 TEST_CASE("max_pool_band equals the same rows of max_pool") {
@@ -95,7 +106,11 @@ TEST_CASE("max_pool_band equals the same rows of max_pool") {
       std::vector<float> whole(out_dims.size());
       ops::max_pool(s, ConstView(input.data(), in_dims), View{whole.data(), out_dims}, threads);
       for (int band_h : {1, 2, 3, out_dims.h})
-        check_bands(input, in_dims, whole, out_dims, s.kernel, s.stride, s.pad, band_h,
+        check_bands(input, in_dims, whole, out_dims, band_h,
+                    [&](RowRange rows) {
+                      return ops::input_rows(rows.first, rows.last, s.kernel, s.stride, s.pad,
+                                             in_dims.h);
+                    },
                     [&](ops::ConstBand in, ops::Band out, RowRange rows) {
                       ops::max_pool_band(s, in, out, rows, threads);
                     });

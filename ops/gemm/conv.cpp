@@ -96,8 +96,17 @@ void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int t
     case Impl::Algorithm::gemm: return p.run_gemm(in, out, epilogue, threads, scratch);
     case Impl::Algorithm::winograd:
       return gemm::winograd_conv(*p.kernel, p.shape, p.packed_weights.data(), p.bias_or_null(),
-                                 in, out, epilogue, threads, scratch);
+                                 {in, 0, in.dims.h}, {out, 0, out.dims.h}, {0, out.dims.h},
+                                 epilogue, threads, scratch);
   }
+}
+
+int PackedConv::band_row_alignment() const { return uses_winograd() ? 4 : 1; }
+
+RowRange PackedConv::band_input_rows(RowRange rows, int in_height) const {
+  const ConvShape& s = impl_->shape;
+  if (uses_winograd()) return gemm::winograd_input_rows(rows, in_height);
+  return input_rows(rows.first, rows.last, s.kernel_h, s.stride, s.pad, in_height);
 }
 
 void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int threads,
@@ -105,15 +114,16 @@ void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int 
   const Impl& p = *impl_;
   const Dims full_in{in.view.dims.c, in.height, in.view.dims.w};
   const Dims full_out = conv_output_dims(p.shape, full_in);
-  if (p.algorithm != Impl::Algorithm::gemm)
-    throw_internal("PackedConv::run_band: only the exact algorithm runs in bands");
   if (out.view.dims.c != full_out.c || out.view.dims.w != full_out.w || out.height != full_out.h ||
-      rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h || rows.first >= rows.last)
+      rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h || rows.first >= rows.last ||
+      rows.first % band_row_alignment() != 0)
     throw_internal("PackedConv::run_band: output rows do not fit " + full_out.str());
-  const RowRange need =
-      input_rows(rows.first, rows.last, p.shape.kernel_h, p.shape.stride, p.shape.pad, in.height);
+  const RowRange need = band_input_rows(rows, in.height);
   if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
     throw_internal("PackedConv::run_band: the input band lacks rows the output band needs");
+  if (p.algorithm == Impl::Algorithm::winograd)
+    return gemm::winograd_conv(*p.kernel, p.shape, p.packed_weights.data(), p.bias_or_null(), in,
+                               out, rows, {{}, relu}, threads, scratch);
   gemm::GemmProblem problem;
   problem.m = p.shape.out_channels;
   problem.n0 = rows.first * full_out.w;

@@ -83,9 +83,12 @@ void f32_pack_run__avx512(const PackRun& run);
 // point xi (0..35) at dst + xi * xi_stride: tile t0 + j, channel c0 + c at
 // (j / nr) * depth * nr + c * nr + j % nr. Columns from nt up to the next multiple of nr are
 // zeroed. depth > kc lets threads fill one panel's rows in parts (dst at their first row).
+// `image` may hold a band of the map: its first row is map row row0, and it must hold every
+// map row the tiles read (rows outside the map, [0, height), read as zero).
 struct WinogradInput {
   const float* image;  // channel c at image + c * plane
   std::size_t plane;
+  int row0;
   int height;
   int width;
   int tiles_w;
@@ -101,7 +104,8 @@ struct WinogradInput {
 
 // Output transform Y = A^T m A of rows [0, oc) of the products m (point xi, row o, tile
 // t0 + j at m + xi * xi_stride + o * ld + j), then + bias, + residual, ReLU, stored to the
-// output channels o0 .. o0 + oc - 1 (cropped to the image).
+// output channels o0 .. o0 + oc - 1: map rows below row_end and columns below width. `out`
+// (and `residual`, laid out alike) may hold a band of the map starting at map row row0.
 struct WinogradOutput {
   const float* m;
   std::size_t xi_stride;
@@ -114,7 +118,8 @@ struct WinogradOutput {
   float* out;  // channel o at out + o * plane
   const float* residual;  // like out, null = none
   std::size_t plane;
-  int height;
+  int row0;
+  int row_end;
   int width;
   const float* bias;  // per output channel, null = zero
   bool relu;

@@ -23,9 +23,11 @@ constexpr double kG[6][3] = {
     {0, 0, 1},
 };
 
+// The tiles of output rows [rows.first, rows.last): whole tile rows, numbered over the map.
 struct Geometry {
-  int tiles_w, tiles_h, tiles;
-  int blocks;         // of kernel.winograd.tiles tiles
+  int tiles_w;
+  int first_tile, tiles;
+  int blocks;          // of kernel.winograd.tiles tiles
   bool shared_blocks;  // all threads work on one block at a time (few blocks)
 };
 
@@ -36,11 +38,11 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 // on FFNet's 32x64 maps, 2 blocks: 1.6x from 2 threads whole, 1.9x shared).
 constexpr int kSharedBelowBlocksPerThread = 4;
 
-Geometry geometry(const GemmKernelInfo& kernel, Dims out, int threads) {
+Geometry geometry(const GemmKernelInfo& kernel, int width, RowRange rows, int threads) {
   Geometry g;
-  g.tiles_w = ceil_div(out.w, 4);
-  g.tiles_h = ceil_div(out.h, 4);
-  g.tiles = g.tiles_w * g.tiles_h;
+  g.tiles_w = ceil_div(width, 4);
+  g.first_tile = rows.first / 4 * g.tiles_w;
+  g.tiles = (ceil_div(rows.last, 4) - rows.first / 4) * g.tiles_w;
   g.blocks = ceil_div(g.tiles, kernel.winograd.tiles);
   g.shared_blocks = threads > 1 && g.blocks < kSharedBelowBlocksPerThread * threads;
   return g;
@@ -83,12 +85,12 @@ Range part_of(int count, int part, int parts) {
 class BlockWork {
  public:
   BlockWork(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
-            const float* bias, ConstView in, View out, const ConvEpilogue& epilogue,
-            const Geometry& g, int block)
+            const float* bias, ConstBand in, Band out, RowRange rows,
+            const ConvEpilogue& epilogue, const Geometry& g, int block)
       : kernel_(kernel), shape_(shape), packed_(packed), bias_(bias), in_(in), out_(out),
-        epilogue_(epilogue), g_(g), a_(winograd_a_layout(kernel, shape)),
-        t0_(block * kernel.winograd.tiles),
-        nt_(std::min(kernel.winograd.tiles, g.tiles - t0_)) {}
+        rows_(rows), epilogue_(epilogue), g_(g), a_(winograd_a_layout(kernel, shape)),
+        t0_(g.first_tile + block * kernel.winograd.tiles),
+        nt_(std::min(kernel.winograd.tiles, g.first_tile + g.tiles - t0_)) {}
 
   int k_blocks() const { return ceil_div(shape_.in_channels, a_.kc); }
 
@@ -97,7 +99,8 @@ class BlockWork {
     const int c0 = k_block * a_.kc, kc = std::min(a_.kc, shape_.in_channels - c0);
     part.end = std::min(part.end, kc);
     if (part.begin >= part.end) return;
-    kernel_.winograd.input({in_.data, in_.dims.plane(), in_.dims.h, in_.dims.w, g_.tiles_w,
+    kernel_.winograd.input({in_.view.data, in_.view.dims.plane(), in_.row0, in_.height,
+                            in_.view.dims.w, g_.tiles_w,
                             c0 + part.begin, part.end - part.begin, kc, t0_, nt_, kernel_.nr,
                             v + std::size_t(part.begin) * std::size_t(kernel_.nr),
                             v_xi_stride(kc)});
@@ -129,9 +132,9 @@ class BlockWork {
     if (channels.begin >= channels.end) return;
     kernel_.winograd.output({m + std::size_t(channels.begin) * std::size_t(kernel_.winograd.tiles),
                              m_xi_stride(), std::size_t(kernel_.winograd.tiles), channels.begin,
-                             channels.end - channels.begin, t0_, nt_, g_.tiles_w, out_.data,
-                             epilogue_.residual.data, out_.dims.plane(), out_.dims.h,
-                             out_.dims.w, bias_, epilogue_.relu});
+                             channels.end - channels.begin, t0_, nt_, g_.tiles_w,
+                             out_.view.data, epilogue_.residual.data, out_.view.dims.plane(),
+                             out_.row0, rows_.last, out_.view.dims.w, bias_, epilogue_.relu});
   }
 
   // The whole block on the calling thread.
@@ -171,8 +174,9 @@ class BlockWork {
   const ConvShape& shape_;
   const float* packed_;
   const float* bias_;
-  ConstView in_;
-  View out_;
+  ConstBand in_;
+  Band out_;
+  RowRange rows_;
   const ConvEpilogue& epilogue_;
   const Geometry& g_;
   PackedALayout a_;
@@ -213,24 +217,37 @@ void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
   }
 }
 
+RowRange winograd_input_rows(RowRange rows, int in_height) {
+  return input_rows(rows.first / 4 * 4, ceil_div(rows.last, 4) * 4, 3, 1, 1, in_height);
+}
+
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,
                                     Dims out, int threads) {
   threads = std::max(threads, 1);
-  const int copies = geometry(kernel, out, threads).shared_blocks ? 1 : threads;
+  const int copies = geometry(kernel, out.w, {0, out.h}, threads).shared_blocks ? 1 : threads;
   return std::size_t(copies) *
          (v_floats(kernel, shape) + m_floats(kernel, shape) + 2 * kAlignmentSlack);
 }
 
 void winograd_conv(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
-                   const float* bias, ConstView in, View out, const ConvEpilogue& epilogue,
-                   int threads, std::span<float> scratch) {
+                   const float* bias, ConstBand in, Band out, RowRange rows,
+                   const ConvEpilogue& epilogue, int threads, std::span<float> scratch) {
   threads = std::max(threads, 1);
-  if (scratch.size() < winograd_scratch_floats(kernel, shape, out.dims, threads))
-    throw_internal("winograd_conv: scratch too small");
-  const Geometry g = geometry(kernel, out.dims, threads);
-  auto block = [&](int b) { return BlockWork(kernel, shape, packed, bias, in, out, epilogue, g, b); };
+  const Geometry g = geometry(kernel, out.view.dims.w, rows, threads);
+  const int copies = g.shared_blocks ? 1 : threads;
   const std::size_t v_size = v_floats(kernel, shape) + kAlignmentSlack;
   const std::size_t per_copy = v_size + m_floats(kernel, shape) + kAlignmentSlack;
+  if (scratch.size() < std::size_t(copies) * per_copy)
+    throw_internal("winograd_conv: scratch too small");
+  if (rows.first % 4 != 0 || rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h ||
+      rows.last > out.height || rows.first >= rows.last)
+    throw_internal("winograd_conv: output rows do not fit the band or start inside a tile");
+  const RowRange need = winograd_input_rows(rows, in.height);
+  if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
+    throw_internal("winograd_conv: the input band lacks rows the output rows need");
+  auto block = [&](int b) {
+    return BlockWork(kernel, shape, packed, bias, in, out, rows, epilogue, g, b);
+  };
   auto v_of = [&](int copy) { return aligned(scratch.data() + std::size_t(copy) * per_copy); };
   auto m_of = [&](int copy) { return aligned(scratch.data() + std::size_t(copy) * per_copy + v_size); };
   if (threads == 1) {

@@ -33,12 +33,19 @@ std::size_t winograd_weight_floats(const GemmKernelInfo& kernel, const ConvShape
 void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
                            const float* weight_oihw, float* packed);
 
+// Scratch for the whole output map `out` (enough for any band of it).
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,
                                     Dims out, int threads);
 
-// out = relu?(conv(in) + bias + residual). Bit-identical for any thread count.
+// The input rows that output rows `rows` read: those of their whole 4-row tiles.
+RowRange winograd_input_rows(RowRange rows, int in_height);
+
+// Output rows `rows` (rows.first a multiple of 4) of out = relu?(conv(in) + bias + residual),
+// stored in the band `out` (the residual laid out alike), from the band `in`, which must hold
+// winograd_input_rows(rows). The whole map: both bands from row 0, rows [0, height).
+// Bit-identical for any thread count and any band.
 void winograd_conv(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
-                   const float* bias, ConstView in, View out, const ConvEpilogue& epilogue,
-                   int threads, std::span<float> scratch);
+                   const float* bias, ConstBand in, Band out, RowRange rows,
+                   const ConvEpilogue& epilogue, int threads, std::span<float> scratch);
 
 }  // namespace ffnet::ops::gemm

@@ -84,8 +84,9 @@ inline void output_1d(const float* const in[6], float* const out[4]) {
 }
 
 // The 6x6 input patches of `count` tiles from t (one channel plane); lanes >= count are zero.
+// `plane` holds map rows from row0 on.
 template <class Split>
-inline void load_patches(const float* plane, int height, int width, int tiles_w, int t,
+inline void load_patches(const float* plane, int row0, int height, int width, int tiles_w, int t,
                          int count, Tiles6& p) {
   if (count == kLanes && in_one_tile_row(t, count, tiles_w)) {
     const int y0 = 4 * (t / tiles_w) - 1;
@@ -99,7 +100,7 @@ inline void load_patches(const float* plane, int height, int width, int tiles_w,
       if (y < 0 || y >= height || hi <= lo) {
         for (int x = 0; x < kRowFloats; ++x) row[x] = 0.0f;
       } else {
-        const float* src = plane + std::size_t(y) * std::size_t(width) + x0;
+        const float* src = plane + std::size_t(y - row0) * std::size_t(width) + x0;
         for (int x = 0; x < lo; ++x) row[x] = 0.0f;
         for (int x = lo; x < hi; ++x) row[x] = src[x];
         for (int x = hi; x < kRowFloats; ++x) row[x] = 0.0f;
@@ -115,7 +116,8 @@ inline void load_patches(const float* plane, int height, int width, int tiles_w,
       for (int s = 0; s < 6; ++s) {
         const int y = 4 * ty - 1 + r, x = 4 * tx - 1 + s;
         const bool inside = l < count && y >= 0 && y < height && x >= 0 && x < width;
-        p.v[r][s][l] = inside ? plane[std::size_t(y) * std::size_t(width) + std::size_t(x)] : 0.0f;
+        p.v[r][s][l] =
+            inside ? plane[std::size_t(y - row0) * std::size_t(width) + std::size_t(x)] : 0.0f;
       }
     }
   }
@@ -130,7 +132,7 @@ inline void winograd_input_with(const WinogradInput& job) {
     const float* plane = w.image + std::size_t(w.c0 + c) * w.plane;
     for (int j = 0; j < columns; j += kLanes) {
       const int count = std::clamp(w.nt - j, 0, kLanes);
-      load_patches<Split>(plane, w.height, w.width, w.tiles_w, w.t0 + j, count, d);
+      load_patches<Split>(plane, w.row0, w.height, w.width, w.tiles_w, w.t0 + j, count, d);
       // Along each patch row, then down each column.
       for (int r = 0; r < 6; ++r) {
         const float* in[6] = {d.v[r][0], d.v[r][1], d.v[r][2], d.v[r][3], d.v[r][4], d.v[r][5]};
@@ -193,18 +195,18 @@ inline void winograd_output_with(const WinogradOutput& job) {
       if (in_one_tile_row(t, count, w.tiles_w)) {
         const int oy = 4 * (t / w.tiles_w), ox = 4 * (t % w.tiles_w);
         const int n = std::min(4 * count, w.width - ox);
-        for (int i = 0; i < 4 && oy + i < w.height; ++i) {
+        for (int i = 0; i < 4 && oy + i < w.row_end; ++i) {
           PlainSplit::merge(y[i], row);
-          const std::size_t at = std::size_t(oy + i) * std::size_t(w.width) + std::size_t(ox);
+          const std::size_t at = std::size_t(oy + i - w.row0) * std::size_t(w.width) + std::size_t(ox);
           for (int x = 0; x < n; ++x) out[at + x] = finish(row[x], bias, residual, at + x, w.relu);
         }
         continue;
       }
       for (int l = 0; l < count; ++l) {
         const int ty = (t + l) / w.tiles_w, tx = (t + l) % w.tiles_w;
-        for (int i = 0; i < 4 && 4 * ty + i < w.height; ++i) {
+        for (int i = 0; i < 4 && 4 * ty + i < w.row_end; ++i) {
           for (int s = 0; s < 4 && 4 * tx + s < w.width; ++s) {
-            const std::size_t at = std::size_t(4 * ty + i) * std::size_t(w.width) + std::size_t(4 * tx + s);
+            const std::size_t at = std::size_t(4 * ty + i - w.row0) * std::size_t(w.width) + std::size_t(4 * tx + s);
             out[at] = finish(y[i][s][l], bias, residual, at, w.relu);
           }
         }
