@@ -178,10 +178,12 @@ Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& o
   }
   net.band_bytes_ = options.band_bytes;
   if (options.band_bytes > 0) {
-    std::vector<bool> exact(net.graph_.nodes.size(), false);
-    for (std::size_t i = 0; i < exact.size(); ++i)
-      exact[i] = net.weights_[i].packed && !net.weights_[i].packed->uses_winograd();
-    net.band_ = find_banded_pair(net.graph_, exact);
+    std::vector<bool> bandable(net.graph_.nodes.size(), false), uses_winograd(bandable);
+    for (std::size_t i = 0; i < bandable.size(); ++i) {
+      bandable[i] = net.weights_[i].packed.has_value();
+      uses_winograd[i] = bandable[i] && net.weights_[i].packed->uses_winograd();
+    }
+    net.bands_ = find_banded_pairs(net.graph_, bandable, uses_winograd);
   }
   return net;
 }
@@ -224,16 +226,15 @@ void Network::prepare(Workspace& ws, Dims input) const {
   ws.dims_ = infer_dims(graph_, input);
   // A banded value takes only its band buffer in the arena.
   std::vector<Dims> stored = ws.dims_;
-  ws.bands_ = {};
-  if (band_) {
-    const auto& producer = std::get<ConvNode>(graph_.nodes[band_->producer]);
-    const ValueId mid = producer.output;
-    const ValueId out = node_output(graph_.nodes[band_->consumer]);
-    ws.bands_ = band_geometry(*band_, ws.dims_[std::size_t(mid)], ws.dims_[std::size_t(out)].h, band_bytes_);
-    stored[std::size_t(mid)].h = ws.bands_.buffer_rows;
-  }
+  ws.band_plans_.clear();
   std::vector<NodeRange> interleaved;
-  if (band_) interleaved.push_back({int(band_->producer), int(band_->consumer)});
+  for (const BandedPair& pair : bands_) {
+    const ValueId mid = std::get<ConvNode>(graph_.nodes[pair.producer]).output;
+    const ValueId out = node_output(graph_.nodes[pair.consumer]);
+    ws.band_plans_.push_back(plan_bands(pair, ws.dims_[std::size_t(mid)], ws.dims_[std::size_t(out)].h, band_bytes_));
+    stored[std::size_t(mid)].h = ws.band_plans_.back().buffer_rows;
+    interleaved.push_back({int(pair.producer), int(pair.consumer)});
+  }
   ws.plan_ = plan_memory(graph_, stored, interleaved);
   std::size_t scratch = 0;
   for (std::size_t i = 0; i < graph_.nodes.size(); ++i)
@@ -270,13 +271,16 @@ void Network::forward(const Tensor& input, Tensor& output, Workspace& ws) const 
     // The input is only ever read: no node writes to a value it reads.
     values[std::size_t(graph_.input)] = {const_cast<float*>(input.image(n).data), in_dims};
     values[std::size_t(graph_.output)] = output.image(n);
+    std::size_t next_band = 0;
     for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
-      if (band_ && i == band_->producer) {
+      if (next_band < bands_.size() && i == bands_[next_band].producer) {
+        const BandedPair& pair = bands_[next_band];
         double producer_ms = 0, consumer_ms = 0;
-        run_banded(*band_, ws, &producer_ms, &consumer_ms);
-        notify(band_->producer, ws, producer_ms, n, false);
-        notify(band_->consumer, ws, consumer_ms, n);
-        i = band_->consumer;
+        run_banded(pair, ws.band_plans_[next_band], ws, &producer_ms, &consumer_ms);
+        notify(pair.producer, ws, producer_ms, n, false);
+        notify(pair.consumer, ws, consumer_ms, n);
+        i = pair.consumer;
+        ++next_band;
         continue;
       }
       if (!ws.observer) {
@@ -298,10 +302,11 @@ void Network::notify(std::size_t index, Workspace& ws, double ms, int image, boo
   ws.observer(NodeEvent{node, graph_.value_names[out], view, ms, image});
 }
 
-// Consumer output rows band by band; for each, the producer computes the rows of its output
-// that band reads and the previous band did not (the rows both read are moved to the top of
-// the buffer, not recomputed).
-void Network::run_banded(const BandedPair& pair, Workspace& ws, double* producer_ms, double* consumer_ms) const {
+// Consumer output rows band by band (plan_bands); for each, the producer computes the rows of
+// its output that band reads and the previous band did not (the rows both read are moved to
+// the top of the buffer, not recomputed).
+void Network::run_banded(const BandedPair& pair, const BandPlan& plan, Workspace& ws, double* producer_ms,
+                         double* consumer_ms) const {
   const auto& producer = std::get<ConvNode>(graph_.nodes[pair.producer]);
   const Node& consumer = graph_.nodes[pair.consumer];
   const ConstView in = ws.values_[std::size_t(producer.input)];
@@ -311,33 +316,30 @@ void Network::run_banded(const BandedPair& pair, Workspace& ws, double* producer
   const std::span<float> scratch(ws.scratch_.data(), ws.scratch_.size());
   const int threads = ws.threads_;
   const bool timed = bool(ws.observer);
-  int held_first = 0, held_last = 0;  // rows of the producer's output in the buffer
-  for (int first = 0; first < out.dims.h; first += ws.bands_.consumer_rows) {
-    const ops::RowRange rows{first, std::min(out.dims.h, first + ws.bands_.consumer_rows)};
-    const ops::RowRange need = ops::input_rows(rows.first, rows.last, pair.kernel, pair.stride, pair.pad, mid_h);
-    const int keep_first = std::max(need.first, held_first);
-    if (keep_first < held_last && keep_first > held_first)
+  ops::RowRange held{0, 0};  // rows of the producer's output in the buffer
+  for (const BandStep& step : plan.steps) {
+    const int keep_first = std::max(step.held.first, held.first);
+    if (keep_first < held.last && keep_first > held.first)
       for (int c = 0; c < buffer.dims.c; ++c)
-        std::memmove(buffer.row(c, 0), buffer.row(c, keep_first - held_first),
-                     std::size_t(held_last - keep_first) * std::size_t(buffer.dims.w) * sizeof(float));
+        std::memmove(buffer.row(c, 0), buffer.row(c, keep_first - held.first),
+                     std::size_t(held.last - keep_first) * std::size_t(buffer.dims.w) * sizeof(float));
     const double t0 = timed ? omp_get_wtime() : 0;
-    const ops::RowRange fresh{std::max(need.first, held_last), need.last};
-    const ops::Band band{buffer, need.first, mid_h};
-    if (fresh.first < fresh.last)
-      weights_[pair.producer].packed->run_band({in, 0, in.dims.h}, band, fresh, producer.relu, threads, scratch);
+    if (step.fresh.first < step.fresh.last)
+      weights_[pair.producer].packed->run_band({in, 0, in.dims.h}, {buffer, step.held.first, mid_h}, step.fresh,
+                                               producer.relu, threads, scratch);
     const double t1 = timed ? omp_get_wtime() : 0;
-    const ops::ConstBand from{buffer, need.first, mid_h};
+    const ops::ConstBand from{buffer, step.held.first, mid_h};
     const ops::Band to{out, 0, out.dims.h};
     if (const auto* pool = std::get_if<MaxPoolNode>(&consumer))
-      ops::max_pool_band(pool->shape, from, to, rows, threads);
+      ops::max_pool_band(pool->shape, from, to, step.rows, threads);
     else
-      weights_[pair.consumer].packed->run_band(from, to, rows, std::get<ConvNode>(consumer).relu, threads, scratch);
+      weights_[pair.consumer].packed->run_band(from, to, step.rows, std::get<ConvNode>(consumer).relu, threads,
+                                               scratch);
     if (timed) {
       *producer_ms += (t1 - t0) * 1e3;
       *consumer_ms += (omp_get_wtime() - t1) * 1e3;
     }
-    held_first = need.first;
-    held_last = need.last;
+    held = step.held;
   }
 }
 

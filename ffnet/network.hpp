@@ -32,8 +32,8 @@ struct LoadOptions {
   // worth 4x their weight memory).
   // Off: every convolution exact (sums in the same order as the reference within ~1e-7).
   bool winograd = true;
-  // The first convolution and its consumer run band by band, so that the first
-  // convolution's output (the largest map) never exists whole; see band_schedule.hpp.
+  // The first convolution and its consumer, and the head's last two convolutions, run band by
+  // band, so that the first one's output never exists whole; see band_schedule.hpp.
   // Results are bit-identical for any value. band_bytes is the producer's output held per band
   // (rounded to whole rows, at least one consumer row); 0: whole maps, no bands.
   std::size_t band_bytes = kBandBytes;
@@ -74,7 +74,7 @@ class Workspace {
   std::vector<Dims> dims_;
   MemoryPlan plan_;
   std::vector<View> values_;  // per ValueId, for the image being run
-  BandGeometry bands_;
+  std::vector<BandPlan> band_plans_;  // per banded pair of the Network
   AlignedBuffer arena_;
   AlignedBuffer scratch_;
 };
@@ -109,8 +109,8 @@ class Network {
   Network();
   void prepare(Workspace& ws, Dims input) const;
   void run_node(std::size_t index, Workspace& ws) const;
-  void run_banded(const BandedPair& pair, Workspace& ws, double* producer_ms,
-                  double* consumer_ms) const;
+  void run_banded(const BandedPair& pair, const BandPlan& plan, Workspace& ws,
+                  double* producer_ms, double* consumer_ms) const;
   void notify(std::size_t index, Workspace& ws, double ms, int image, bool whole = true) const;
 
   ModelConfig config_;
@@ -118,7 +118,7 @@ class Network {
   ops::Isa isa_ = ops::Isa::scalar;
   bool reference_ops_ = false;
   std::vector<NodeWeights> weights_;  // parallel to graph_.nodes
-  std::optional<BandedPair> band_;
+  std::vector<BandedPair> bands_;  // in node order
   std::size_t band_bytes_ = 0;
 };
 
