@@ -305,3 +305,28 @@ TEST_CASE("pack_b im2col: every element matches a naive im2col, borders included
     }
   }
 }
+
+TEST_CASE("kernel_for_columns: a narrower kernel reading the same packed A, only when it pads less") {
+  for (const GemmKernelInfo& kernel : ops::gemm::gemm_kernels()) {
+    if (!test::can_run(kernel)) continue;
+    for (int columns = 1; columns <= 2 * kernel.nr; ++columns) {
+      INFO(kernel.name << " columns=" << columns);
+      const GemmKernelInfo& chosen = ops::gemm::kernel_for_columns(kernel, columns);
+      CHECK(test::can_run(chosen));
+      CHECK(chosen.mr == kernel.mr);
+      CHECK(chosen.blocking.kc == kernel.blocking.kc);
+      CHECK(chosen.winograd.kc == kernel.winograd.kc);
+      CHECK(chosen.winograd.tiles == kernel.winograd.tiles);
+      const auto padded = [&](const GemmKernelInfo& k) { return (columns + k.nr - 1) / k.nr * k.nr; };
+      if (columns >= kernel.nr) CHECK(&chosen == &kernel);
+      if (&chosen != &kernel) CHECK(padded(chosen) < padded(kernel));
+    }
+  }
+  // The case it exists for: FFNet's 4x8 maps on the AVX-512 kernel.
+  const GemmKernelInfo* wide = ops::gemm::find_gemm_kernel("f32_gemm_6x64__avx512");
+  REQUIRE(wide != nullptr);
+  if (test::can_run(*wide))
+    CHECK(ops::gemm::kernel_for_columns(*wide, 32).name == "f32_gemm_6x16__avx2_fma");
+  else
+    MESSAGE("skipped the AVX-512 case: this CPU has no AVX-512");
+}

@@ -74,7 +74,8 @@ std::size_t PackedConv::weight_bytes() const {
 std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
   const Dims out = conv_output_dims(impl_->shape, in);
   if (uses_winograd()) return gemm::winograd_scratch_floats(*impl_->kernel, impl_->shape, out, threads);
-  return gemm::gemm_scratch_floats(*impl_->kernel, int(out.plane()),
+  const int n = int(out.plane());
+  return gemm::gemm_scratch_floats(gemm::kernel_for_columns(*impl_->kernel, n), n,
                                    gemm::conv_gemm_k(impl_->shape), threads);
 }
 
@@ -134,7 +135,7 @@ void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int 
                             p.shape.pad, full_out.w, in.row0, in.height};
   problem.out = {out.view.data, out.view.dims.plane(), p.bias_or_null(), nullptr, 0, relu,
                  std::size_t(out.row0) * std::size_t(full_out.w)};
-  gemm::gemm(*p.kernel, problem, threads, scratch);
+  gemm::gemm(gemm::kernel_for_columns(*p.kernel, problem.n), problem, threads, scratch);
 }
 
 void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epilogue,
@@ -147,7 +148,7 @@ void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epil
   problem.b = gemm::conv_b_source(shape, in, out.dims);
   problem.out = {out.data, out.dims.plane(), bias_or_null(),
                  epilogue.residual.data, out.dims.plane(), epilogue.relu};
-  gemm::gemm(*kernel, problem, threads, scratch);
+  gemm::gemm(gemm::kernel_for_columns(*kernel, problem.n), problem, threads, scratch);
 }
 
 }  // namespace ffnet::ops

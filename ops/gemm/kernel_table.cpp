@@ -53,4 +53,25 @@ const GemmKernelInfo* find_gemm_kernel(std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+bool same_packed_a(const GemmKernelInfo& a, const GemmKernelInfo& b) {
+  return a.mr == b.mr && a.blocking.kc == b.blocking.kc && a.winograd.kc == b.winograd.kc &&
+         a.winograd.tiles == b.winograd.tiles;
+}
+
+int padded(int columns, int nr) { return (columns + nr - 1) / nr * nr; }
+
+}  // namespace
+
+const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns) {
+  if (columns >= kernel.nr) return kernel;
+  const GemmKernelInfo* best = &kernel;
+  for (const GemmKernelInfo& k : kKernels)
+    if (same_packed_a(k, kernel) && isa_supported(k.isa) &&
+        padded(columns, k.nr) < padded(columns, best->nr))
+      best = &k;
+  return *best;
+}
+
 }  // namespace ffnet::ops::gemm

@@ -44,4 +44,12 @@ const GemmKernelInfo& default_gemm_kernel(Isa isa);
 // By name (as in the table); null if there is none.
 const GemmKernelInfo* find_gemm_kernel(std::string_view name);
 
+// The kernel for a problem of `columns` output columns (pixels, or Winograd tiles): `kernel`
+// itself, or, when `columns` < its NR, the kernel of the table that reads the same packed A
+// (same MR and K blocking, Winograd blocking included) and pads the fewest columns; e.g. a
+// 4x8 map (32 pixels) runs f32_gemm_6x16__avx2_fma instead of f32_gemm_6x64__avx512, which
+// would compute 64 columns. The results are the same: every kernel sums each element in the
+// same order.
+const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns);
+
 }  // namespace ffnet::ops::gemm

@@ -221,6 +221,8 @@ RowRange winograd_input_rows(RowRange rows, int in_height) {
   return input_rows(rows.first / 4 * 4, ceil_div(rows.last, 4) * 4, 3, 1, 1, in_height);
 }
 
+// V and M take the same room with kernel_for_columns' choice: same tiles per block and K
+// blocking.
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,
                                     Dims out, int threads) {
   threads = std::max(threads, 1);
@@ -229,11 +231,12 @@ std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShap
          (v_floats(kernel, shape) + m_floats(kernel, shape) + 2 * kAlignmentSlack);
 }
 
-void winograd_conv(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
-                   const float* bias, ConstBand in, Band out, RowRange rows,
+void winograd_conv(const GemmKernelInfo& table_kernel, const ConvShape& shape,
+                   const float* packed, const float* bias, ConstBand in, Band out, RowRange rows,
                    const ConvEpilogue& epilogue, int threads, std::span<float> scratch) {
   threads = std::max(threads, 1);
-  const Geometry g = geometry(kernel, out.view.dims.w, rows, threads);
+  const Geometry g = geometry(table_kernel, out.view.dims.w, rows, threads);
+  const GemmKernelInfo& kernel = kernel_for_columns(table_kernel, g.tiles);
   const int copies = g.shared_blocks ? 1 : threads;
   const std::size_t v_size = v_floats(kernel, shape) + kAlignmentSlack;
   const std::size_t per_copy = v_size + m_floats(kernel, shape) + kAlignmentSlack;
