@@ -35,6 +35,8 @@ inline const Layer kLayers[] = {
     // ffnet122NS at its natural 512x1024: 24 blocks at 1/16, 20 at 1/32.
     {"122NS_layer2_3x3_128@32x64", square(128, 128, 3, 1), 32, 64, false, true},
     {"122NS_layer3_3x3_256@16x32", square(256, 256, 3, 1), 16, 32, false, true},
+    // ffnet46NS at a small 128x256 input: layer3 at 1/32 is 4x8 pixels (kernel_for_columns).
+    {"46NS_layer3_3x3_256@4x8", square(256, 256, 3, 1), 4, 8, false, true},
     // ffnet40S at 1024x2048: layer3 at 1/32.
     {"40S_layer3_3x3_192@32x64", square(192, 192, 3, 1), 32, 64, false, true},
     {"layer2_first_3x3s2_64to128@256x512", square(64, 128, 3, 2), 256, 512},
