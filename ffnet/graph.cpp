@@ -1,19 +1,10 @@
 #include "ffnet/graph.hpp"
 
 #include "ffnet/error.hpp"
+#include "ffnet/overloaded.hpp"
 #include "ops/smoothing.hpp"
 
 namespace ffnet {
-namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;  // clang before 17 lacks C++20 aggregate deduction
-
-}  // namespace
 
 ValueId Graph::find_value(const std::string& name) const {
   for (ValueId v = 0; v < value_count(); ++v)

@@ -7,7 +7,7 @@ namespace ffnet {
 
 namespace {
 
-// Whether every input of `concat` (node `index`) can be written straight into its slice of the
+// Whether every input of `concat` can be written straight into its slice of the
 // output: each is made by some node, read by this concat alone, once, and spans the output's
 // whole planes; the output is an arena value.
 bool concat_can_alias(const Graph& graph, const ConcatNode& concat, const std::vector<Dims>& dims,

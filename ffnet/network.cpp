@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ffnet/error.hpp"
+#include "ffnet/overloaded.hpp"
 #include "ffnet/registry.hpp"
 #include "ops/conv.hpp"
 #include "ops/elementwise.hpp"
@@ -108,13 +109,6 @@ std::vector<bool> winograd_nodes(const Graph& graph, const ModelConfig& config) 
       use[i] = dims[std::size_t(conv->output)].plane() >= kWinogradMinPixels;
   return use;
 }
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;  // clang before 17 lacks C++20 aggregate deduction
 
 }  // namespace
 

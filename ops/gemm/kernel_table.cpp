@@ -15,6 +15,7 @@
 #include "ops/gemm/kernel_table.hpp"
 
 #include "ffnet/error.hpp"
+#include "ops/gemm/pack.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {
@@ -60,8 +61,6 @@ bool same_packed_a(const GemmKernelInfo& a, const GemmKernelInfo& b) {
          a.winograd.tiles == b.winograd.tiles;
 }
 
-int padded(int columns, int nr) { return (columns + nr - 1) / nr * nr; }
-
 }  // namespace
 
 const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns) {
@@ -69,7 +68,7 @@ const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int colum
   const GemmKernelInfo* best = &kernel;
   for (const GemmKernelInfo& k : kKernels)
     if (same_packed_a(k, kernel) && isa_supported(k.isa) &&
-        padded(columns, k.nr) < padded(columns, best->nr))
+        round_up(columns, k.nr) < round_up(columns, best->nr))
       best = &k;
   return *best;
 }

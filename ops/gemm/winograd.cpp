@@ -70,11 +70,8 @@ float* aligned(float* p) {
   return p + ((64 - address % 64) % 64) / sizeof(float);
 }
 
-// [begin, end) of part `part` of `count` items split into `parts` near-equal parts.
-struct Range {
-  int begin, end;
-};
-Range part_of(int count, int part, int parts) {
+// Part `part` of [0, count) split into `parts` near-equal parts.
+RowRange part_of(int count, int part, int parts) {
   return {int(std::int64_t(count) * part / parts), int(std::int64_t(count) * (part + 1) / parts)};
 }
 
@@ -94,25 +91,25 @@ class BlockWork {
 
   int k_blocks() const { return ceil_div(shape_.in_channels, a_.kc); }
 
-  // Channels [c0 + part.begin, c0 + part.end) of K block `k_block` into v.
-  void transform_input(int k_block, Range part, float* v) const {
+  // Channels [c0 + part.first, c0 + part.last) of K block `k_block` into v.
+  void transform_input(int k_block, RowRange part, float* v) const {
     const int c0 = k_block * a_.kc, kc = std::min(a_.kc, shape_.in_channels - c0);
-    part.end = std::min(part.end, kc);
-    if (part.begin >= part.end) return;
+    part.last = std::min(part.last, kc);
+    if (part.first >= part.last) return;
     kernel_.winograd.input({in_.view.data, in_.view.dims.plane(), in_.row0, in_.height,
                             in_.view.dims.w, g_.tiles_w,
-                            c0 + part.begin, part.end - part.begin, kc, t0_, nt_, kernel_.nr,
-                            v + std::size_t(part.begin) * std::size_t(kernel_.nr),
+                            c0 + part.first, part.last - part.first, kc, t0_, nt_, kernel_.nr,
+                            v + std::size_t(part.first) * std::size_t(kernel_.nr),
                             v_xi_stride(kc)});
   }
 
-  // M[xi] for points [points.begin, points.end) of K block `k_block`.
-  void multiply(int k_block, Range points, const float* v, float* m) const {
+  // M[xi] for points [points.first, points.last) of K block `k_block`.
+  void multiply(int k_block, RowRange points, const float* v, float* m) const {
     const int c0 = k_block * a_.kc, kc = std::min(a_.kc, shape_.in_channels - c0);
     const int oc = shape_.out_channels, ld = kernel_.winograd.tiles;
     GemmEpilogue epilogue;
     epilogue.start = c0 == 0 ? GemmEpilogue::Start::bias : GemmEpilogue::Start::accumulate;
-    for (int xi = points.begin; xi < points.end; ++xi) {
+    for (int xi = points.first; xi < points.last; ++xi) {
       const float* a_xi = packed_ + std::size_t(xi) * a_.floats();
       const float* v_xi = v + std::size_t(xi) * v_xi_stride(kc);
       float* m_xi = m + std::size_t(xi) * m_xi_stride();
@@ -127,12 +124,12 @@ class BlockWork {
     }
   }
 
-  // Output channels [channels.begin, channels.end) from m, with the epilogue.
-  void transform_output(Range channels, const float* m) const {
-    if (channels.begin >= channels.end) return;
-    kernel_.winograd.output({m + std::size_t(channels.begin) * std::size_t(kernel_.winograd.tiles),
-                             m_xi_stride(), std::size_t(kernel_.winograd.tiles), channels.begin,
-                             channels.end - channels.begin, t0_, nt_, g_.tiles_w,
+  // Output channels [channels.first, channels.last) from m, with the epilogue.
+  void transform_output(RowRange channels, const float* m) const {
+    if (channels.first >= channels.last) return;
+    kernel_.winograd.output({m + std::size_t(channels.first) * std::size_t(kernel_.winograd.tiles),
+                             m_xi_stride(), std::size_t(kernel_.winograd.tiles), channels.first,
+                             channels.last - channels.first, t0_, nt_, g_.tiles_w,
                              out_.view.data, epilogue_.residual.data, out_.view.dims.plane(),
                              out_.row0, rows_.last, out_.view.dims.w, bias_, epilogue_.relu});
   }
@@ -242,12 +239,6 @@ void winograd_conv(const GemmKernelInfo& table_kernel, const ConvShape& shape,
   const std::size_t per_copy = v_size + m_floats(kernel, shape) + kAlignmentSlack;
   if (scratch.size() < std::size_t(copies) * per_copy)
     throw_internal("winograd_conv: scratch too small");
-  if (rows.first % 4 != 0 || rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h ||
-      rows.last > out.height || rows.first >= rows.last)
-    throw_internal("winograd_conv: output rows do not fit the band or start inside a tile");
-  const RowRange need = winograd_input_rows(rows, in.height);
-  if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
-    throw_internal("winograd_conv: the input band lacks rows the output rows need");
   auto block = [&](int b) {
     return BlockWork(kernel, shape, packed, bias, in, out, rows, epilogue, g, b);
   };
