@@ -37,9 +37,7 @@ void kernel_loops(benchmark::State& state, const GemmKernelInfo* kernel, GemmBlo
                     std::size_t(nc), epilogue);
     benchmark::ClobberMemory();
   }
-  state.counters["FLOPS"] = benchmark::Counter(2.0 * mc * nc * kc,
-                                               benchmark::Counter::kIsIterationInvariantRate);
-  bench::set_peak_share(state, 2.0 * mc * nc * kc, 1);
+  bench::set_flops(state, 2.0 * mc * nc * kc, 1);
 }
 
 const bool registered = [] {

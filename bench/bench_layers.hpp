@@ -74,10 +74,4 @@ struct LayerData {
   }
 };
 
-// FLOPS per second, and the share of `threads` cores' FMA peak.
-inline void set_flops(benchmark::State& state, double flops, int threads) {
-  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-  set_peak_share(state, flops, threads);
-}
-
 }  // namespace ffnet::bench

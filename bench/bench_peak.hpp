@@ -1,5 +1,5 @@
 #pragma once
-// The share of one core's FMA peak a benchmark reaches, as a counter.
+// The FLOP rate a benchmark reaches and its share of the FMA peak, as counters.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -14,6 +14,12 @@ double fma_peak_flops();
 inline void set_peak_share(benchmark::State& state, double flops, int threads) {
   state.counters["peak%"] = benchmark::Counter(100.0 * flops / (fma_peak_flops() * std::max(threads, 1)),
                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Counters "FLOPS" (per second) and "peak%" for `flops` per iteration on `threads` cores.
+inline void set_flops(benchmark::State& state, double flops, int threads) {
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  set_peak_share(state, flops, threads);
 }
 
 }  // namespace ffnet::bench

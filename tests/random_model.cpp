@@ -1,6 +1,9 @@
 #include "tests/random_model.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "ffnet/graph.hpp"
@@ -9,10 +12,6 @@
 
 namespace ffnet::testing {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 void fill(Tensor& t, std::mt19937& rng, float low, float high) {
   std::uniform_real_distribution<float> uniform(low, high);
@@ -31,7 +30,7 @@ void write_random_model(const std::string& path, const std::string& model, std::
       const double fan_in = double(t.size()) / double(spec.shape[0]);
       const float bound = float(std::sqrt(6.0 / fan_in));
       fill(t, rng, -bound, bound);
-    } else if (ends_with(spec.name, ".running_var") || ends_with(spec.name, ".weight")) {
+    } else if (spec.name.ends_with(".running_var") || spec.name.ends_with(".weight")) {
       fill(t, rng, 0.5f, 1.5f);
     } else {
       fill(t, rng, -0.1f, 0.1f);
@@ -41,6 +40,17 @@ void write_random_model(const std::string& path, const std::string& model, std::
   std::vector<weights::NamedTensor> named;
   for (const auto& [name, tensor] : tensors) named.push_back({name, &tensor});
   weights::write_safetensors(path, named, {{"model", model}});
+}
+
+Network load_random_model(const std::string& model, std::uint32_t seed, const LoadOptions& options) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("ffnet_random_" + std::to_string(::getpid()) + "_" + model + ".safetensors");
+  write_random_model(path.string(), model, seed);
+  struct Remove {
+    const std::filesystem::path& path;
+    ~Remove() { std::filesystem::remove(path); }
+  } remove{path};
+  return Network::load(path.string(), options);
 }
 
 Tensor random_input(int height, int width, std::uint32_t seed) {

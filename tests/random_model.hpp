@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ffnet/network.hpp"
 #include "ffnet/tensor.hpp"
 
 namespace ffnet::testing {
@@ -12,6 +13,9 @@ namespace ffnet::testing {
 // (He-uniform convolutions, batch norms with positive scales and variances, so activations stay
 // finite and varied). The metadata names the model.
 void write_random_model(const std::string& path, const std::string& model, std::uint32_t seed);
+
+// write_random_model to a temporary file, loaded with `options`; the file is removed again.
+Network load_random_model(const std::string& model, std::uint32_t seed, const LoadOptions& options = {});
 
 // A 1 x 3 x height x width input of uniform values in [-2, 2].
 Tensor random_input(int height, int width, std::uint32_t seed);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
+
+#include "ffnet/tensor.hpp"
 
 namespace ffnet::testing {
 
@@ -24,6 +27,11 @@ inline Difference compare(const float* ours, const float* ref, std::size_t n) {
     d.max_abs_ref = std::max(d.max_abs_ref, std::abs(double(ref[i])));
   }
   return d;
+}
+
+// Same shape and the same bits in every element.
+inline bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 }  // namespace ffnet::testing

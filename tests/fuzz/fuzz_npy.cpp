@@ -1,5 +1,5 @@
-// libFuzzer target: the .npy reader on an in-memory file. An accepted file's data is exactly
-// the rest of the file after the header.
+// libFuzzer target: the .npy reader on an in-memory file. An accepted file gives a tensor of
+// rank >= 1 whose float32 data is smaller than the file it came from, every element readable.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const std::size_t elements = std::size_t(info.end - info.begin) / ffnet::weights::dtype_size(info.dtype);
       if (t.size() != elements && !(info.shape.empty() && t.size() == 1)) __builtin_trap();
     }
-    if (8 + covered > size) __builtin_trap();  // the tensors tile the data section
+    if (8 + covered > size) __builtin_trap();  // the tensors' byte ranges fit in the file
   } catch (const ffnet::Error& e) {
     if (e.kind() != ffnet::ErrorKind::input) __builtin_trap();
   }
