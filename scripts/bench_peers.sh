@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --scaling-rounds) scaling_rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *@*) rows+=("$1"); shift ;;
     *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac

@@ -41,7 +41,8 @@ __metadata__ holds source_sha256, converter and, with --model, model.
 all mismatches. Tensors the model ignores (smoothing.weight in the shared mobile checkpoints)
 are accepted and kept.
 
-Limits, checked before anything is read or written: 2 GiB per storage, 8 GiB of float32 output.
+Limits, checked before any tensor data is read or anything written: 2 GiB per storage, 8 GiB
+of float32 output.
 
 Exit status: 0 ok, 1 output not writable, 2 usage error, 3 bad input (malformed, refused or too
 large), 4 internal error (a bug: please report the message)."""

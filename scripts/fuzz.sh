@@ -14,9 +14,8 @@ targets=("$@")
 build=${FFNET_FUZZ_BUILD_DIR:-build-fuzz}
 
 bash scripts/install_deps.sh fuzz
-if [ ! -d "$build" ]; then
-  CXX=clang++ meson setup "$build" --buildtype=debugoptimized -Dfuzzing=true >/dev/null
-fi
+reconfigure=(); [ -d "$build" ] && reconfigure=(--reconfigure)  # an old directory gets these options too
+CXX=clang++ meson setup "${reconfigure[@]}" "$build" --buildtype=debugoptimized -Dfuzzing=true >/dev/null
 ninja -C "$build" -j "${FFNET_JOBS:-$(nproc)}" "${targets[@]/#/tests/fuzz/fuzz_}"
 
 run_target() {

@@ -29,7 +29,7 @@ class Picture:
     pixels: bytes  # height * width * channels bytes
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
+def chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
@@ -52,8 +52,8 @@ def encode_png(width: int, height: int, channels: int, pixels: bytes, up_filter:
         rows.append(b"\x02" + _up_filtered(row, prev) if up_filter else b"\x00" + row)
         prev = row
     header = struct.pack(">IIBBBBB", width, height, 8, COLOUR_TYPE_OF_CHANNELS[channels], 0, 0, 0)
-    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"".join(rows), level))
-            + _chunk(b"IEND", b""))
+    return (SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), level))
+            + chunk(b"IEND", b""))
 
 
 def write_png(path: str, width: int, height: int, channels: int, pixels: bytes, up_filter: bool = False,

@@ -19,11 +19,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
-setup() {  # setup DIR SANITIZERS
-  if [ ! -d "$1" ]; then
-    CXX=clang++ meson setup "$1" --buildtype=plain -Db_ndebug=false -Db_sanitize="$2" -Db_lundef=false \
-      -Dcpp_args="$sanitizer_args" -Dcpp_link_args="['-fno-sanitize-recover=undefined']" >/dev/null
-  fi
+setup() {  # setup DIR SANITIZERS (an old directory gets these options too)
+  local reconfigure=(); [ -d "$1" ] && reconfigure=(--reconfigure)
+  CXX=clang++ meson setup "${reconfigure[@]}" "$1" --buildtype=plain -Db_ndebug=false -Db_sanitize="$2" \
+    -Db_lundef=false -Dcpp_args="$sanitizer_args" -Dcpp_link_args="['-fno-sanitize-recover=undefined']" >/dev/null
 }
 
 step_asan() {

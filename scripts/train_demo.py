@@ -113,7 +113,9 @@ def train(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, args: 
             print(f"validation mIoU {dc.mean_iou(matrix):.2f}  " + "  ".join(
                 f"{k} {v:.1f}" for k, v in dc.per_class_iou(matrix).items()), flush=True)
             if args.keep_checkpoint:  # a killed run can continue from here with --init
-                torch.save(model.state_dict(), args.keep_checkpoint)
+                partial = args.keep_checkpoint.with_name(args.keep_checkpoint.name + ".partial")
+                torch.save(model.state_dict(), partial)
+                os.replace(partial, args.keep_checkpoint)  # never a half-written checkpoint
     return step
 
 
@@ -142,7 +144,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seeds the weights and the crop sampling")
     parser.add_argument("--init", type=Path, help="start from this state dict (.pth from --keep-checkpoint)")
     parser.add_argument("--held-out-scenes", type=int, default=40)
-    parser.add_argument("--keep-checkpoint", type=Path, help="also keep the .pth state dict here")
+    parser.add_argument("--keep-checkpoint", type=Path, help="also keep the .pth state dict here, saved at each validation too")
     parser.add_argument("--validate-every", type=int, default=200, help="steps; 0: never")
     parser.add_argument("--validation-scenes", type=int, default=10)
     return parser.parse_args(argv)

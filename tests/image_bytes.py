@@ -3,17 +3,14 @@ pictures and then break exactly one field of them."""
 import struct
 import zlib
 
+from published_models import SCRIPTS  # noqa: F401  (puts scripts/ on sys.path)
+from png_io import CHANNELS_OF_COLOUR_TYPE, SIGNATURE as PNG_SIGNATURE, chunk as png_chunk  # noqa: E402
 
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+PNG_CHANNELS = {**CHANNELS_OF_COLOUR_TYPE, 3: 1}  # colour type -> samples per pixel, palette too
 
 
 def png_ihdr(width: int, height: int, bit_depth: int = 8, color_type: int = 2, interlace: int = 0) -> bytes:
     return png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, interlace))
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # color type -> samples per pixel
 
 
 def png(width: int, height: int, bit_depth: int = 8, color_type: int = 2, seed: int = 1,

@@ -1,8 +1,9 @@
 """The malformed-file corpus: every rule of the safetensors, .npy and picture formats broken
 once, and truncations at every structural boundary of a valid file. Standard library only.
 
-Each function returns [(case name, file bytes, fragment the error message must contain)].
-The fragments are the rule's wording in the readers (weights/, ffnet/image.cpp)."""
+Cases are (case name, file bytes, fragment the error message must contain), pictures with a
+file suffix too; safetensors_truncations gives (case name, cut length) instead. The fragments
+are the rule's wording in the readers (weights/, ffnet/image.cpp)."""
 import json
 import struct
 from pathlib import Path
@@ -18,10 +19,10 @@ def _f32(*values):
     return struct.pack(f"<{len(values)}f", *values)
 
 
-def safetensors_bytes(header, data, length=None):
-    """header: a dict (JSON-encoded) or raw text; length overrides the 8-byte header length."""
+def safetensors_bytes(header, data):
+    """header: a dict (JSON-encoded) or raw text."""
     text = (json.dumps(header) if isinstance(header, dict) else header).encode()
-    return struct.pack("<Q", len(text) if length is None else length) + text + data
+    return struct.pack("<Q", len(text)) + text + data
 
 
 def _tensor(dtype="F32", shape=(2,), offsets=(0, 8), **extra):
@@ -37,7 +38,7 @@ def safetensors_cases(model):
     one = lambda **t: safetensors_bytes({**meta, "a": _tensor(**t)}, two)  # noqa: E731
     good = safetensors_bytes({**meta, "a": _tensor(), "b": _tensor(offsets=(8, 16))}, _f32(1, 2, 3, 4))
     header_len = len(good) - 16 - 8
-    cases = [
+    return [
         ("shorter than the length field", b"\x01\x02\x03", "too short"),
         ("header length over 100 MB", struct.pack("<Q", (100 << 20) + 1) + b"{}", "exceeds the 100 MB limit"),
         ("header length past the end", good[:8 + header_len // 2], "runs past the end"),
@@ -66,7 +67,6 @@ def safetensors_cases(model):
         ("unknown model name in the metadata", safetensors_bytes(
             {"__metadata__": {"model": "ffnet_nope"}, "a": _tensor()}, two), "metadata names an unknown model"),
     ]
-    return cases
 
 
 def safetensors_truncations(path):
@@ -88,17 +88,14 @@ def safetensors_truncations(path):
     return [(f"cut {name} (byte {cut})", cut) for name, cut in cuts.items() if cut < size]
 
 
-def npy_bytes(header_dict, data, major=1, magic=b"\x93NUMPY", header_len=None):
-    header = header_dict
-    prefix = 10 if major == 1 else 12
-    header += " " * ((64 - (prefix + len(header) + 1) % 64) % 64) + "\n"
+def npy_bytes(header, data, magic=b"\x93NUMPY", header_len=None):
+    """A version 1.0 .npy file; header_len overrides the header's length field."""
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
     length = len(header) if header_len is None else header_len
-    length_field = struct.pack("<H" if major == 1 else "<I", length)
-    return magic + bytes([major, 0]) + length_field + header.encode("latin1") + data
+    return magic + b"\x01\x00" + struct.pack("<H", length) + header.encode("latin1") + data
 
 
 def npy_cases():
-    shape = (1, 3, 32, 32)
     data = bytes(4 * 3 * 32 * 32)
     ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 32, 32), }"
     good = npy_bytes(ok, data)
@@ -120,7 +117,7 @@ def npy_cases():
         ("text after the header dict", npy_bytes(ok + " x", data), "after the header"),
         ("not 1x3xHxW", npy_bytes(ok.replace("(1, 3,", "(1, 4,"), data + bytes(4 * 32 * 32)), ANY),
     ]
-    assert struct.unpack("<H", good[8:10])[0] + 10 == header_end and len(shape) == 4
+    assert struct.unpack("<H", good[8:10])[0] + 10 == header_end
     for name, cut in (("inside the magic", 3), ("after the magic", 6), ("after the version", 8),
                       ("after the header length", 10), ("inside the header", 40),
                       ("after the header", header_end), ("inside the data", header_end + len(data) // 2)):
@@ -139,7 +136,7 @@ def _png_boundaries(data):
 
 
 def _jpeg_markers(data):
-    """Offsets of the JPEG markers up to the start of scan (SOI, APPn, DQT, SOF, DHT, SOS)."""
+    """Offsets of the JPEG markers after SOI up to the start of scan (APPn, DQT, SOF, DHT, SOS)."""
     offsets, at = [], 2
     while at + 4 <= len(data) and data[at] == 0xFF:
         offsets.append(at)

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import pickle
+import pickletools
 import struct
 import subprocess
 import sys
@@ -188,12 +189,8 @@ class RoundTripTest(TempDirTest):
             path = self.dir / "full.pth"
             torch.save(self.state, path, _use_new_zipfile_serialization=not legacy)
             data = path.read_bytes()
-            for cut in (1, 30, 300, len(data) // 2, len(data) - 4, len(data) - 1):
-                with self.subTest(legacy=legacy, cut=cut):
-                    truncated = self.dir / "truncated.pth"
-                    truncated.write_bytes(data[:cut])
-                    self.assert_refused(truncated, "truncated")
-        storage_cut = self.assert_refused(truncated, "truncated: expected")
+            self.assert_cuts_refused(data, (1, 30, 300, len(data) // 2, len(data) - 4, len(data) - 1), legacy)
+        storage_cut = self.assert_refused(self.dir / "truncated.pth", "truncated: expected")
         self.assertIn(f"file ends at {len(data) - 1}", storage_cut)
 
     def test_truncated_at_every_structural_boundary(self):
@@ -204,11 +201,16 @@ class RoundTripTest(TempDirTest):
             data = path.read_bytes()
             cuts = legacy_boundaries(data) if legacy else zip_boundaries(data)
             self.assertGreater(len(cuts), 8 if legacy else 15)
-            for cut in cuts:
-                with self.subTest(legacy=legacy, cut=cut):
-                    truncated = self.dir / "truncated.pth"
-                    truncated.write_bytes(data[:cut])
-                    self.assert_refused(truncated, "truncated")
+            self.assert_cuts_refused(data, cuts, legacy)
+
+    def assert_cuts_refused(self, data, cuts, legacy):
+        """The file `data` cut after each of `cuts` bytes is refused as truncated (the last cut is
+        left in truncated.pth)."""
+        for cut in cuts:
+            with self.subTest(legacy=legacy, cut=cut):
+                truncated = self.dir / "truncated.pth"
+                truncated.write_bytes(data[:cut])
+                self.assert_refused(truncated, "truncated")
 
 
 def zip_boundaries(data):
@@ -235,7 +237,6 @@ def zip_boundaries(data):
 def legacy_boundaries(data):
     """After each of the five pickles (magic, protocol, sys_info, the state dict, the storage
     keys), then each storage's element count and the middle and end of its bytes."""
-    import pickletools
     stream, cuts = io.BytesIO(data), []
     for _ in range(5):
         for opcode, _, pos in pickletools.genops(stream):
@@ -245,7 +246,7 @@ def legacy_boundaries(data):
     at = stream.tell()
     while at + 8 <= len(data):
         (numel,) = struct.unpack("<q", data[at:at + 8])
-        cuts += [at + 4, at + 8, at + 8 + 2 * numel]
+        cuts += [at + 4, at + 8, at + 8 + 2 * numel, at + 8 + 4 * numel]
         at += 8 + 4 * numel
     return sorted(c for c in set(cuts) if 0 < c < len(data))
 

@@ -39,10 +39,15 @@ class CorpusTest(unittest.TestCase):
         args = [BINARY, "--weights", weights, "--input", source, "--keep-size", "--quiet", "--threads", "2", *outputs]
         return subprocess.run(list(map(str, args)), capture_output=True, text=True, timeout=600)
 
-    def assert_refused(self, result, path, fragment):
-        left = sorted(p.name for p in self.outputs.iterdir())
-        for f in self.outputs.iterdir():  # so that one failure does not fail the cases after it
+    def take_outputs(self):
+        """The names of the files in the output directory, which is emptied."""
+        names = sorted(p.name for p in self.outputs.iterdir())
+        for f in self.outputs.iterdir():
             f.unlink()
+        return names
+
+    def assert_refused(self, result, path, fragment):
+        left = self.take_outputs()  # emptied first, so that one failure does not fail the cases after it
         self.assertEqual(result.returncode, INPUT_ERROR, result.stderr)
         self.assertIn(str(path), result.stderr)
         self.assertIn(fragment, result.stderr)
@@ -66,8 +71,7 @@ class CorpusTest(unittest.TestCase):
 
     def test_weights(self):
         self.assertEqual(self.segment(self.weights, self.tensor).returncode, 0)
-        for f in self.outputs.iterdir():
-            f.unlink()
+        self.take_outputs()
         for i, (rule, data, fragment) in enumerate(corpus.safetensors_cases(MODEL)):
             with self.subTest(rule=rule):
                 path = self.write(f"w{i}.safetensors", data)
@@ -96,9 +100,7 @@ class CorpusTest(unittest.TestCase):
             with self.subTest(valid=suffix):
                 result = self.segment(self.weights, self.write("valid" + suffix, data), picture=True)
                 self.assertEqual(result.returncode, 0, result.stderr)
-                self.assertEqual(len(list(self.outputs.iterdir())), 4)
-                for f in self.outputs.iterdir():
-                    f.unlink()
+                self.assertEqual(len(self.take_outputs()), 4)
         for i, (rule, data, fragment, suffix) in enumerate(cases):
             with self.subTest(rule=rule):
                 path = self.write(f"p{i}{suffix}", data)

@@ -43,8 +43,8 @@ def hand_made_png(width, height, colour_type, pixels, filters, interlace=0):
     ihdr = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, interlace)
     data = zlib.compress(bytes(raw))
     # Two IDAT chunks and an ancillary chunk, as other writers produce.
-    return (png_io.SIGNATURE + png_io._chunk(b"IHDR", ihdr) + png_io._chunk(b"tEXt", b"k\x00v")
-            + png_io._chunk(b"IDAT", data[:7]) + png_io._chunk(b"IDAT", data[7:]) + png_io._chunk(b"IEND", b""))
+    return (png_io.SIGNATURE + png_io.chunk(b"IHDR", ihdr) + png_io.chunk(b"tEXt", b"k\x00v")
+            + png_io.chunk(b"IDAT", data[:7]) + png_io.chunk(b"IDAT", data[7:]) + png_io.chunk(b"IEND", b""))
 
 
 def random_pixels(rng, count):
@@ -97,8 +97,8 @@ class Refused(unittest.TestCase):
         good = hand_made_png(4, 3, 0, bytes(range(12)), [1])
         crc_at = len(png_io.SIGNATURE) + 8 + 13
         palette_header = struct.pack(">IIBBBBB", 4, 3, 8, 3, 0, 0, 0)
-        palette = (png_io.SIGNATURE + png_io._chunk(b"IHDR", palette_header)
-                   + png_io._chunk(b"IDAT", zlib.compress(bytes(15))) + png_io._chunk(b"IEND", b""))
+        palette = (png_io.SIGNATURE + png_io.chunk(b"IHDR", palette_header)
+                   + png_io.chunk(b"IDAT", zlib.compress(bytes(15))) + png_io.chunk(b"IEND", b""))
         cases = [
             (b"GIF89a" + good[6:], "not a PNG file"),
             (good[:crc_at] + bytes([good[crc_at] ^ 1]) + good[crc_at + 1:], "bad CRC"),

@@ -8,6 +8,7 @@ import datetime
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -47,12 +48,16 @@ def prepare(args: argparse.Namespace, model: str, size: str) -> dict[str, str]:
     return {"checkpoint": checkpoint, "weights": weights, "onnx": onnx, "input": x}
 
 
+def ffnet_command(args: argparse.Namespace, files: dict[str, str], threads: int, runs: int) -> list[str]:
+    return [args.binary, "--weights", files["weights"], "--input", files["input"],
+            "--threads", str(threads), "--benchmark", str(runs)]
+
+
 def peers(args: argparse.Namespace, model: str, files: dict[str, str]) -> dict[str, list[str]]:
     t, n = str(args.threads), str(args.runs)
     py = sys.executable
     return {
-        "ffnet.cpp": [args.binary, "--weights", files["weights"], "--input", files["input"],
-                      "--threads", t, "--benchmark", n],
+        "ffnet.cpp": ffnet_command(args, files, args.threads, args.runs),
         "PyTorch": [py, os.path.join(HERE, "run_torch.py"), "--model", model, "--checkpoint",
                     files["checkpoint"], "--input", files["input"], "--threads", t, "--runs", n],
         "ONNX Runtime": ["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort"),
@@ -63,15 +68,8 @@ def peers(args: argparse.Namespace, model: str, files: dict[str, str]) -> dict[s
 
 
 def gflop(args: argparse.Namespace, files: dict[str, str]) -> float:
-    out = run([args.binary, "--weights", files["weights"], "--input", files["input"],
-               "--threads", str(args.threads), "--benchmark", "1"])
+    out = run(ffnet_command(args, files, args.threads, 1))
     return float(re.search(r"gflop=([\d.]+)", out).group(1))
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def scaling(args: argparse.Namespace, files: dict[str, str]) -> tuple[float, float]:
@@ -81,10 +79,9 @@ def scaling(args: argparse.Namespace, files: dict[str, str]) -> tuple[float, flo
     times: dict[int, list[float]] = {1: [], args.threads: []}
     for _ in range(args.scaling_rounds):
         for threads in times:
-            out = run([args.binary, "--weights", files["weights"], "--input", files["input"],
-                       "--threads", str(threads), "--benchmark", str(args.runs)])
+            out = run(ffnet_command(args, files, threads, args.runs))
             times[threads].append(float(LINE.search(out).group(1)))
-    return median(times[1]), median(times[args.threads])
+    return statistics.median(times[1]), statistics.median(times[args.threads])
 
 
 def cpu_name() -> str:
