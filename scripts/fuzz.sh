@@ -14,8 +14,7 @@ targets=("$@")
 build=${FFNET_FUZZ_BUILD_DIR:-build-fuzz}
 
 bash scripts/install_deps.sh fuzz
-reconfigure=(); [ -d "$build" ] && reconfigure=(--reconfigure)  # an old directory gets these options too
-CXX=clang++ meson setup "${reconfigure[@]}" "$build" --buildtype=debugoptimized -Dfuzzing=true >/dev/null
+CXX=clang++ bash scripts/configure.sh "$build" --buildtype=debugoptimized -Dfuzzing=true -Dtests=disabled -Dbenches=disabled
 ninja -C "$build" -j "${FFNET_JOBS:-$(nproc)}" "${targets[@]/#/tests/fuzz/fuzz_}"
 
 run_target() {

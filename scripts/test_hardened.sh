@@ -20,9 +20,9 @@ export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
 setup() {  # setup DIR SANITIZERS (an old directory gets these options too)
-  local reconfigure=(); [ -d "$1" ] && reconfigure=(--reconfigure)
-  CXX=clang++ meson setup "${reconfigure[@]}" "$1" --buildtype=plain -Db_ndebug=false -Db_sanitize="$2" \
-    -Db_lundef=false -Dcpp_args="$sanitizer_args" -Dcpp_link_args="['-fno-sanitize-recover=undefined']" >/dev/null
+  CXX=clang++ bash scripts/configure.sh "$1" --buildtype=plain -Db_ndebug=false -Db_sanitize="$2" \
+    -Db_lundef=false -Dcpp_args="$sanitizer_args" -Dcpp_link_args="['-fno-sanitize-recover=undefined']" \
+    -Dtests=enabled -Dbenches=disabled
 }
 
 step_asan() {
@@ -31,9 +31,10 @@ step_asan() {
   ninja -C build-asan -j "$jobs" meson-test-prereq  # what the tests need: no benchmarks
   echo "   not run here: suite 'python' (pure Python, no C++ code; run in the release suite above)"
   echo "   and suite 'install' (links libffnet.a with pkg-config's flags only, which cannot link an instrumented library)"
+  echo "   and suite 'fresh-machine' (builds its own release tree of the sources with the test packages hidden)"
   echo "   end-to-end is reduced (FFNET_E2E_REDUCED=1): the other kernel families and the naive reference"
   echo "   ops on the first model only; every model still runs on its best kernels at both sizes"
-  FFNET_E2E_REDUCED=1 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install \
+  FFNET_E2E_REDUCED=1 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install --no-suite fresh-machine \
     --timeout-multiplier 4
 }
 
