@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -135,6 +136,8 @@ Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& o
     model = it->second;
   }
   Network net;
+  static std::atomic<std::uint64_t> loads{0};
+  net.id_.value = ++loads;
   try {
     net.config_ = model_config(model);
   } catch (const Error& e) {
@@ -208,7 +211,12 @@ bool has_output_shape(const Tensor& output, Task task, std::int64_t n, Dims dims
 
 }  // namespace
 
+void Network::check_loaded() const {
+  if (id_.value == 0) throw_usage("this Network was moved from: it holds no model (load one)");
+}
+
 std::vector<std::int64_t> Network::output_shape(const std::vector<std::int64_t>& input_shape) const {
+  check_loaded();
   check_input_shape(input_shape);
   const Dims out = infer_dims(graph_, {3, int(input_shape[2]), int(input_shape[3])})[std::size_t(graph_.output)];
   if (config_.task == Task::classification) return {input_shape[0], out.c};
@@ -216,7 +224,10 @@ std::vector<std::int64_t> Network::output_shape(const std::vector<std::int64_t>&
 }
 
 void Network::prepare(Workspace& ws, Dims input) const {
-  if (ws.planned_for_ == this && ws.planned_dims_ == input && ws.planned_threads_ == ws.threads_) return;
+  if (ws.planned_for_ == id_.value && ws.planned_dims_ == input && ws.planned_threads_ == ws.threads_ &&
+      ws.planned_bytes_ <= ws.memory_limit)
+    return;
+  ws.planned_for_ = 0;  // until the new plan is complete
   ws.dims_ = infer_dims(graph_, input);
   // A banded value takes only its band buffer in the arena.
   std::vector<Dims> stored = ws.dims_;
@@ -234,16 +245,17 @@ void Network::prepare(Workspace& ws, Dims input) const {
   for (std::size_t i = 0; i < graph_.nodes.size(); ++i)
     if (const auto* conv = std::get_if<ConvNode>(&graph_.nodes[i]); conv && weights_[i].packed)
       scratch = std::max(scratch, weights_[i].packed->scratch_floats(ws.dims_[std::size_t(conv->input)], ws.threads_));
-  check_memory_limit((ws.plan_.arena_floats + scratch) * sizeof(float), ws.memory_limit, "an input of " + input.str(),
-                     "the workspace's memory limit");
+  const std::size_t bytes = (ws.plan_.arena_floats + scratch) * sizeof(float);
+  check_memory_limit(bytes, ws.memory_limit, "an input of " + input.str(), "the workspace's memory limit");
   if (ws.arena_.size() < ws.plan_.arena_floats) ws.arena_.resize(ws.plan_.arena_floats);
   if (ws.scratch_.size() < scratch) ws.scratch_.resize(scratch);
   ws.values_.assign(ws.dims_.size(), View{});
   for (std::size_t v = 0; v < ws.values_.size(); ++v)
     if (ws.plan_.offsets[v] != kNotInArena) ws.values_[v] = {ws.arena_.data() + ws.plan_.offsets[v], stored[v]};
-  ws.planned_for_ = this;
+  ws.planned_for_ = id_.value;
   ws.planned_dims_ = input;
   ws.planned_threads_ = ws.threads_;
+  ws.planned_bytes_ = bytes;
 }
 
 Tensor Network::forward(const Tensor& input, int threads) const {
@@ -253,7 +265,28 @@ Tensor Network::forward(const Tensor& input, int threads) const {
   return output;
 }
 
+namespace {
+
+class InUseGuard {
+ public:
+  explicit InUseGuard(std::atomic<bool>& flag) : flag_(flag) {
+    if (flag_.exchange(true, std::memory_order_acquire))
+      throw_usage("this Workspace is in use by another forward (one Workspace per concurrent caller)");
+  }
+  ~InUseGuard() { flag_.store(false, std::memory_order_release); }
+  InUseGuard(const InUseGuard&) = delete;
+  InUseGuard& operator=(const InUseGuard&) = delete;
+
+ private:
+  std::atomic<bool>& flag_;
+};
+
+}  // namespace
+
 void Network::forward(const Tensor& input, Tensor& output, Workspace& ws) const {
+  check_loaded();
+  if (&input == &output) throw_usage("forward: the output tensor must be another tensor than the input");
+  const InUseGuard guard(ws.in_use_.flag);
   check_input_shape(input.shape());
   const Dims in_dims = input.image_dims();
   prepare(ws, in_dims);

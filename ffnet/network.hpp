@@ -2,6 +2,8 @@
 // A loaded FFNet model: weights validated against the architecture, batch norm folded and
 // kernels' panels packed once at load. forward() is const and thread-safe; every mutable
 // buffer lives in the caller's Workspace.
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,10 +69,21 @@ class Workspace {
 
  private:
   friend class Network;
+  // Set while a forward runs on this workspace: a second forward at the same time (another
+  // thread, or the observer) is refused instead of racing on the buffers.
+  struct InUse {
+    std::atomic<bool> flag{false};
+    InUse() = default;
+    InUse(InUse&&) noexcept {}
+    InUse& operator=(InUse&&) noexcept { return *this; }
+  };
+
   int threads_ = 1;
-  const void* planned_for_ = nullptr;  // the Network whose plan is cached
+  InUse in_use_;
+  std::uint64_t planned_for_ = 0;  // Network::id() of the network whose plan is cached
   Dims planned_dims_;
   int planned_threads_ = 0;
+  std::size_t planned_bytes_ = 0;  // activations + scratch of the cached plan
   std::vector<Dims> dims_;
   MemoryPlan plan_;
   std::vector<View> values_;  // per ValueId, for the image being run
@@ -89,6 +102,12 @@ class Network {
   Network(Network&&) noexcept;
   Network& operator=(Network&&) noexcept;
   ~Network();
+
+  // A number no other load in this process has had (never 0), which a Workspace's cached plan
+  // is keyed by: a network's address is not its identity (a network move-assigned into the same
+  // variable, or loaded where a freed one lived, has another graph at the same address). A
+  // network moved from has id 0 and refuses to run.
+  std::uint64_t id() const { return id_.value; }
 
   const ModelConfig& config() const { return config_; }
   const Graph& graph() const { return graph_; }
@@ -113,6 +132,20 @@ class Network {
                   double* producer_ms, double* consumer_ms) const;
   void notify(std::size_t index, Workspace& ws, double ms, int image, bool whole = true) const;
 
+  // Moves hand the id over and leave 0 behind.
+  struct Id {
+    std::uint64_t value = 0;
+    Id() = default;
+    Id(Id&& other) noexcept : value(other.value) { other.value = 0; }
+    Id& operator=(Id&& other) noexcept {
+      value = other.value;
+      if (&other != this) other.value = 0;
+      return *this;
+    }
+  };
+  void check_loaded() const;
+
+  Id id_;
   ModelConfig config_;
   Graph graph_;
   ops::Isa isa_ = ops::Isa::scalar;
