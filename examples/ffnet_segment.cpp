@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <map>
 #include <new>
 
 #include "examples/exit_codes.hpp"
 #include "examples/profiler.hpp"
 #include "examples/progress.hpp"
+#include "examples/segment_jobs.hpp"
 #include "examples/segment_options.hpp"
 #include "ffnet/ffnet.hpp"
 #include "ffnet/segmentation.hpp"
@@ -20,49 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using ffnet::cli::Job;
 using ffnet::cli::SegmentOptions;
 
-// One input and where its outputs go (empty: not wanted).
-struct Job {
-  std::string input;
-  std::string labels, color, overlay, logits;
-};
-
 bool is_npy(const std::string& path) { return fs::path(path).extension() == ".npy"; }
-
-std::string output_dir(const std::string& dir) {
-  if (dir.empty()) return dir;
-  if (fs::exists(dir) && !fs::is_directory(dir))
-    ffnet::throw_usage(dir + ": the input is a directory, so outputs must be directories too");
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) ffnet::throw_input(dir + ": cannot create directory: " + ec.message());
-  return dir;
-}
-
-std::vector<Job> plan_jobs(const SegmentOptions& o) {
-  if (!fs::is_directory(o.input)) return {{o.input, o.labels, o.color, o.overlay, o.logits}};
-  std::vector<std::string> pictures;
-  for (const auto& entry : fs::directory_iterator(o.input))
-    if (entry.is_regular_file() && ffnet::has_image_extension(entry.path().string()))
-      pictures.push_back(entry.path().string());
-  std::sort(pictures.begin(), pictures.end());
-  if (pictures.empty()) ffnet::throw_input(o.input + ": no PNG, JPEG or BMP pictures in this directory");
-  const std::string labels = output_dir(o.labels), color = output_dir(o.color), overlay = output_dir(o.overlay),
-                    logits = output_dir(o.logits);
-  // Outputs are named after the picture's stem; pictures sharing a stem (a.png, a.jpg) keep
-  // their extension in the name (a.png.png, a.jpg.png) so that none overwrites another.
-  std::map<std::string, int> stems;
-  for (const auto& p : pictures) ++stems[fs::path(p).stem().string()];
-  std::vector<Job> jobs;
-  for (const auto& p : pictures) {
-    const fs::path picture(p);
-    const std::string base = stems[picture.stem().string()] > 1 ? picture.filename().string() : picture.stem().string();
-    auto in = [&](const std::string& dir, const char* ext) { return dir.empty() ? dir : (fs::path(dir) / base).string() + ext; };
-    jobs.push_back({p, in(labels, ".png"), in(color, ".png"), in(overlay, ".png"), in(logits, ".npy")});
-  }
-  return jobs;
-}
 
 class Segmenter {
  public:
@@ -166,8 +127,9 @@ int run(int argc, char** argv) {
     std::printf("%s", ffnet::cli::segment_help().c_str());
     return ffnet::cli::kOk;
   }
+  const std::vector<Job> jobs = ffnet::cli::plan_jobs(options);  // before anything is loaded or written
   const ffnet::Network net = ffnet::Network::load(options.weights, options.load);
-  const std::vector<Job> jobs = plan_jobs(options);
+  ffnet::cli::create_output_directories(options);
   if (jobs.size() > 1 && options.benchmark_runs) ffnet::throw_usage("--benchmark takes a single input, not a directory");
   Segmenter segmenter(options, net);
   ffnet::cli::Progress progress(jobs.size(), jobs.size() > 1 && !options.quiet);

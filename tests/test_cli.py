@@ -4,6 +4,7 @@ bad input gives the documented exit code, a message naming the file, and no outp
 
 usage: test_cli.py FFNET_SEGMENT REFDATA_DIR
 """
+import os
 import subprocess
 import sys
 import tempfile
@@ -11,6 +12,9 @@ import unittest
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from png_io import write_png  # noqa: E402
 
 BINARY = REFDATA = None
 MODEL = "segmentation_ffnet46N_CBB"
@@ -94,6 +98,63 @@ class BadInput(unittest.TestCase):
             self.check_refused(INPUT, "trunc.safetensors", "--weights", truncated, "--input", x, "--logits", "OUT")
             self.check_refused(INPUT, "cannot create output file", "--weights", weights, "--input", x,
                                "--logits", Path(tmp) / "no" / "such" / "dir.npy")
+
+
+class OutputPaths(unittest.TestCase):
+    """An output that resolves to an input of the run, or to another output, is a usage error:
+    exit 2, nothing written, every input byte for byte as it was."""
+
+    def setUp(self):
+        self.tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        self.weights = REFDATA / MODEL / "model.safetensors"
+        pixels = bytes((x * 7 + y * 3) % 256 for y in range(40) for x in range(64 * 3))
+        self.photos = self.tmp / "photos"
+        self.photos.mkdir()
+        for name in ("a.png", "b.png"):
+            write_png(str(self.photos / name), 64, 40, 3, pixels)
+        (self.tmp / "link.png").symlink_to(self.photos / "a.png")
+        os.link(self.photos / "a.png", self.tmp / "hard.png")
+
+    def snapshot(self):
+        return {p: (p.read_bytes() if p.is_file() else None) for p in sorted(self.tmp.rglob("*"))}
+
+    def check_refused(self, expect, *args):
+        before = self.snapshot()
+        result = run("--weights", self.weights, "--keep-size", "--quiet", *args)
+        self.assertEqual(result.returncode, USAGE, result.stderr)
+        self.assertIn(expect, result.stderr)
+        self.assertEqual(self.snapshot(), before, "nothing may be written or changed")
+
+    def test_output_replacing_the_input_picture(self):
+        a = self.photos / "a.png"
+        replaces = "an output must not replace an input"
+        self.check_refused(replaces, "--input", a, "--overlay", a)
+        self.check_refused(replaces, "--input", a, "--labels", self.photos / "." / "a.png")
+        self.check_refused(replaces, "--input", a, "--color", self.photos / ".." / "photos" / "a.png")
+        self.check_refused(replaces, "--input", self.tmp / "link.png", "--overlay", a)
+        self.check_refused(replaces, "--input", a, "--overlay", self.tmp / "link.png")
+        self.check_refused(replaces, "--input", a, "--overlay", self.tmp / "hard.png")
+        self.check_refused(replaces, "--input", a, "--labels", self.weights)
+
+    def test_two_outputs_naming_one_file(self):
+        a, out = self.photos / "a.png", self.tmp / "out.png"
+        same = "name the same file"
+        self.check_refused(same, "--input", a, "--labels", out, "--color", out)
+        self.check_refused(same, "--input", a, "--overlay", out, "--color", self.tmp / "sub" / ".." / "out.png")
+        self.check_refused(same, "--input", a, "--labels", out, "--logits", self.tmp / "." / "out.png")
+
+    def test_directory_outputs(self):
+        self.check_refused("is the input directory", "--input", self.photos, "--overlay", self.photos)
+        self.check_refused("is the input directory", "--input", self.photos, "--labels", str(self.photos) + "/")
+        (self.tmp / "photo_link").symlink_to(self.photos)
+        self.check_refused("is the input directory", "--input", self.photos, "--color", self.tmp / "photo_link")
+        self.check_refused("name the same file", "--input", self.photos, "--labels", self.tmp / "o", "--color",
+                           self.tmp / "o")
+        # Different file names in one directory are fine: a.png and a.npy.
+        result = run("--weights", self.weights, "--keep-size", "--quiet", "--input", self.photos, "--labels",
+                     self.tmp / "o", "--logits", self.tmp / "o")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(sorted(p.name for p in (self.tmp / "o").iterdir()), ["a.npy", "a.png", "b.npy", "b.png"])
 
 
 if __name__ == "__main__":
