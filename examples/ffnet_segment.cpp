@@ -46,6 +46,7 @@ class Segmenter {
       input = ffnet::weights::read_npy(job.input);
       if (input.rank() != 4 || input.shape()[0] != 1 || input.shape()[1] != 3)
         ffnet::throw_input(job.input + ": expected a 1x3xHxW array, got shape " + input.shape_str());
+      ffnet::check_finite(input, job.input);
     } else {
       photo = ffnet::load_image(job.input, options_.limits);
       input = ffnet::image_to_input(photo);

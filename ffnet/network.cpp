@@ -288,6 +288,7 @@ void Network::forward(const Tensor& input, Tensor& output, Workspace& ws) const 
   if (&input == &output) throw_usage("forward: the output tensor must be another tensor than the input");
   const InUseGuard guard(ws.in_use_.flag);
   check_input_shape(input.shape());
+  if (ws.check_finite_input) check_finite(input, "input");
   const Dims in_dims = input.image_dims();
   prepare(ws, in_dims);
   const Dims out_dims = ws.dims_[std::size_t(graph_.output)];

@@ -63,6 +63,11 @@ class Workspace {
   // The most bytes of activations and scratch one forward may need; a larger input is refused
   // with ffnet::Error(input) before anything is allocated. Default: 3/4 of physical memory.
   std::size_t memory_limit = default_memory_limit();
+  // Refuse an input holding NaN or infinity with ffnet::Error(input) naming the first such
+  // element (one pass over the input). Off: NaN propagates as in PyTorch (ReLU and max pooling
+  // pass it on), but not to the same elements: Winograd spreads a NaN input over whole 4x4
+  // output tiles, where exact convolutions spread it over their 3x3 windows only.
+  bool check_finite_input = true;
 
   std::size_t arena_bytes() const { return arena_.size() * sizeof(float); }
   std::size_t scratch_bytes() const { return scratch_.size() * sizeof(float); }

@@ -123,4 +123,11 @@ class Tensor {
   AlignedBuffer buffer_;
 };
 
+// The index (one per dimension) of the first element of `t` that is NaN or infinite; empty if
+// every element is finite.
+std::vector<std::int64_t> first_non_finite(const Tensor& t);
+// Throws ffnet::Error(input) "<name>: element [n, c, y, x] is NaN (or infinite): ..." unless every
+// element of `t` is finite.
+void check_finite(const Tensor& t, const std::string& name);
+
 }  // namespace ffnet

@@ -85,6 +85,12 @@ class BadInput(unittest.TestCase):
             np.save(float64, np.zeros((1, 3, 64, 64)))
             tiny = Path(tmp) / "tiny.npy"
             np.save(tiny, np.zeros((1, 3, 2, 2), np.float32))
+            for name, bad, word in (("nan.npy", np.nan, "NaN"), ("inf.npy", -np.inf, "infinite")):
+                values = np.zeros((1, 3, 64, 64), np.float32)
+                values[0, 1, 5, 7] = bad
+                np.save(Path(tmp) / name, values)
+                self.check_refused(INPUT, f"{name}: element [0, 1, 5, 7] is {word}", "--weights", weights, "--input",
+                                   Path(tmp) / name, "--logits", "OUT")
             truncated = Path(tmp) / "trunc.safetensors"
             truncated.write_bytes(weights.read_bytes()[:100000])
             self.check_refused(INPUT, "missing.npy: cannot open", "--weights", weights, "--input",

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "ffnet/error.hpp"
 #include "ffnet/memory_limit.hpp"
@@ -109,4 +111,49 @@ TEST_CASE("a tensor larger than physical memory is refused, not attempted") {
   const auto rows = std::int64_t(physical / sizeof(float) / 1024 + 1);
   const std::string message = input_error_of([&] { ffnet::Tensor t({rows, 1024}); });
   CHECK_MESSAGE(message.find("more than this machine's physical memory") != std::string::npos, message);
+}
+
+TEST_CASE("non-finite input: refused by default, naming the element; propagated alike by every path when allowed") {
+  ffnet::Tensor x = ffnet::testing::random_input(64, 128, 3);
+  const std::size_t at = (std::size_t(1) * 64 + 5) * 128 + 7;  // element [0, 1, 5, 7]
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    x.data()[at] = bad;
+    const ffnet::Network net = ffnet::testing::load_random_model(kModel, 5);
+    ffnet::Workspace ws(2);
+    CHECK(ws.check_finite_input);
+    ffnet::Tensor out;
+    const std::string message = input_error_of([&] { net.forward(x, out, ws); });
+    CHECK_MESSAGE(message.find("input: element [0, 1, 5, 7] is " + std::string(std::isnan(bad) ? "NaN" : "infinite")) == 0,
+                  message);
+  }
+  // Allowed: NaN comes out (PyTorch's behaviour: ReLU and max pooling pass NaN on), on every
+  // kernel family, with and without Winograd, and through the reference ops.
+  x.data()[at] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<std::size_t> non_finite;
+  std::vector<std::string> paths;
+  auto run = [&](const std::string& what, const ffnet::LoadOptions& options) {
+    const ffnet::Network net = ffnet::testing::load_random_model(kModel, 5, options);
+    ffnet::Workspace ws(2);
+    ws.check_finite_input = false;
+    ffnet::Tensor out;
+    net.forward(x, out, ws);
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) count += !std::isfinite(out.data()[i]);
+    paths.push_back(what);
+    non_finite.push_back(count);
+    return out.size();
+  };
+  std::size_t outputs = 0;
+  for (ffnet::ops::Isa isa : ffnet::ops::supported_isas()) {
+    const std::string name(ffnet::ops::isa_name(isa));
+    outputs = run(name + " winograd", {.isa = isa});
+    run(name + " exact", {.isa = isa, .winograd = false});
+  }
+  run("reference", {.reference_ops = true});
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    CAPTURE(paths[i]);
+    CHECK(non_finite[i] > 0);
+    CHECK(non_finite[i] == non_finite[0]);
+  }
+  MESSAGE(non_finite[0], " of ", outputs, " outputs are NaN on every path");
 }

@@ -70,8 +70,9 @@ template <int MR, int NR>
       if (residual)
         x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(
                                  mask[v], epilogue.residual + i * epilogue.ld_residual + 16 * v));
-      // maskz_max rather than max: GCC 12 warns about the latter's undefined passthrough.
-      if (relu) x = _mm512_maskz_max_ps(mask[v], x, _mm512_setzero_ps());
+      // max(0, x) returns its second operand for NaN: NaN passes, as in PyTorch. maskz_max rather
+      // than max: GCC 12 warns about the latter's undefined passthrough.
+      if (relu) x = _mm512_maskz_max_ps(mask[v], _mm512_setzero_ps(), x);
       _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], x);
     }
   }

@@ -30,7 +30,7 @@ void f32_gemm_4x16__scalar(int mr, int nr, std::size_t kc, const float* a, const
     for (int j = 0; j < nr; ++j) {
       float v = acc[i][j];
       if (residual) v += epilogue.residual[i * epilogue.ld_residual + j];
-      if (relu) v = v > 0.0f ? v : 0.0f;  // the same rule as the SIMD max(v, 0)
+      if (relu) v = v < 0.0f ? 0.0f : v;  // NaN passes, as in PyTorch; the same rule as the SIMD max(0, v)
       c[i * ldc + j] = v;
     }
   }

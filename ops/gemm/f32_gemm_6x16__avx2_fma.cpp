@@ -56,7 +56,8 @@ struct TileMemory {
     for (int h = 0; h < 2; ++h) {
       __m256 x = acc[i][h];
       if (residual) x = _mm256_add_ps(x, _mm256_loadu_ps(mem.residual + i * mem.ld_residual + 8 * h));
-      if (relu) x = _mm256_max_ps(x, _mm256_setzero_ps());
+      // max(0, x) returns its second operand for NaN: NaN passes, as in PyTorch.
+      if (relu) x = _mm256_max_ps(_mm256_setzero_ps(), x);
       _mm256_storeu_ps(mem.c + i * mem.ldc + 8 * h, x);
     }
   }

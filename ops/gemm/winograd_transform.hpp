@@ -161,7 +161,7 @@ inline void winograd_input_with(const WinogradInput& job) {
 inline float finish(float value, float bias, const float* residual, std::size_t at, bool relu) {
   float x = value + bias;
   if (residual != nullptr) x += residual[at];
-  return relu ? std::max(x, 0.0f) : x;
+  return relu && x < 0.0f ? 0.0f : x;  // NaN passes, as in PyTorch and the GEMM kernels
 }
 
 inline void winograd_output_with(const WinogradOutput& job) {
