@@ -79,8 +79,12 @@ Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name,
     check_png_header_size(bytes, name, limits);
     throw_input(name + ": not a decodable PNG, JPEG or BMP image (" + stbi_failure_reason() + ")");
   }
-  if (width < 1 || height < 1) throw_input(name + ": image has no pixels");
-  if (exceeds(width, height, limits)) throw_input(size_limit_message(name, width, height, limits));
+  // A BMP stored top-down says so with a negative height, which stbi_info passes on as it is.
+  std::int64_t rows = height;
+  if (rows < 0 && bytes.size() >= 2 && bytes[0] == 'B' && bytes[1] == 'M') rows = -rows;
+  if (width < 1 || rows < 1) throw_input(name + ": image has no pixels");
+  if (exceeds(width, rows, limits)) throw_input(size_limit_message(name, width, rows, limits));
+  height = int(rows);
   check_complete(bytes, name);
   int w = 0, h = 0, source_channels = 0;
   stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &source_channels, 3);

@@ -75,6 +75,23 @@ TEST_CASE("pictures: BMP exactly, JPEG within compression error") {
   for (std::size_t i = 0; i < rgb.size(); ++i) CHECK(std::abs(int(jpg.rgb[i]) - int(rgb[i])) <= 3);
 }
 
+TEST_CASE("pictures: a top-down BMP (negative height) decodes like the bottom-up one; an absurd height is refused") {
+  std::vector<std::uint8_t> rgb;
+  for (int i = 0; i < 7 * 5 * 3; ++i) rgb.push_back(std::uint8_t(i * 11 % 251));
+  const std::string bottom_up = encode_with_stb(7, 5, rgb, false);  // 24 bits, rows padded to 24 bytes
+  const std::size_t data = bottom_up.size() - 5 * 24;
+  std::string top_down = bottom_up.substr(0, data);
+  for (int row = 4; row >= 0; --row) top_down += bottom_up.substr(data + std::size_t(row) * 24, 24);
+  auto set_height = [](std::string& bmp, std::int32_t height) { std::memcpy(bmp.data() + 22, &height, 4); };
+  set_height(top_down, -5);
+  const ffnet::Image image = decode_image(bytes(top_down), "top_down.bmp");
+  CHECK(image.height == 5);
+  CHECK(image.width == 7);
+  CHECK(image.rgb == rgb);
+  set_height(top_down, INT32_MIN);  // -INT32_MIN does not fit an int
+  CHECK_THROWS_WITH(decode_image(bytes(top_down), "huge.bmp"), doctest::Contains("huge.bmp: image of 7x2147483648 exceeds"));
+}
+
 TEST_CASE("pictures: limits are checked from the header, before decoding") {
   // The header claims 100000 x 100000 but the data is a few bytes: refused by size, not decoded.
   std::string huge = encode_png(1, 1, 0, 8, {7});
