@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ffnet/aligned_buffer.hpp"
+#include "ffnet/core/aligned_buffer.hpp"
 #include "ops/conv.hpp"
 #include "bench_layers.hpp"
 #include "ops/gemm/conv_gemm.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "bench_peak.hpp"
-#include "ffnet/aligned_buffer.hpp"
+#include "ffnet/core/aligned_buffer.hpp"
 #include "ops/gemm/kernel_table.hpp"
 
 namespace {

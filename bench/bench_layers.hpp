@@ -4,7 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_peak.hpp"
-#include "ffnet/aligned_buffer.hpp"
+#include "ffnet/core/aligned_buffer.hpp"
 #include "ops/conv.hpp"
 #include "ops/gemm/conv_gemm.hpp"
 

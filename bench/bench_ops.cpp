@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/pooling.hpp"
 #include "ops/resize.hpp"

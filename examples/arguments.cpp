@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::cli {
 

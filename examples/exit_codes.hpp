@@ -1,6 +1,6 @@
 #pragma once
 // Exit codes of the command-line tools (documented in the README).
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::cli {
 

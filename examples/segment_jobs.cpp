@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <map>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/image.hpp"
 
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 #include "examples/segment_options.hpp"
 
 #include "examples/arguments.hpp"
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::cli {
 namespace {

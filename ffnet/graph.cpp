@@ -1,6 +1,6 @@
 #include "ffnet/graph.hpp"
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/overloaded.hpp"
 #include "ops/smoothing.hpp"
 

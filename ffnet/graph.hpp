@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ffnet/model_config.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/conv.hpp"
 #include "ops/pooling.hpp"
 #include "ops/resize.hpp"

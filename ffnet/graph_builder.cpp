@@ -1,7 +1,7 @@
 // Builds the FFNet graph of a ModelConfig, following docs/ffnet-spec.md sections 2-6.
 #include <array>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/graph.hpp"
 
 namespace ffnet {

@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "ffnet/atomic_file.hpp"
-#include "ffnet/bilinear_taps.hpp"
-#include "ffnet/error.hpp"
+#include "ffnet/core/atomic_file.hpp"
+#include "ops/bilinear_taps.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/image_structure.hpp"
 
 #define STBI_NO_STDIO

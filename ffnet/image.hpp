@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet {
 

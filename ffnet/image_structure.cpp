@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/registry.hpp"
 
 namespace ffnet {

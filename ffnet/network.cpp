@@ -7,7 +7,7 @@
 #include <cstring>
 #include <set>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/overloaded.hpp"
 #include "ffnet/registry.hpp"
 #include "ops/conv.hpp"

@@ -13,10 +13,10 @@
 
 #include "ffnet/band_schedule.hpp"
 #include "ffnet/graph.hpp"
-#include "ffnet/memory_limit.hpp"
+#include "ffnet/core/memory_limit.hpp"
 #include "ffnet/memory_plan.hpp"
 #include "ffnet/model_config.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/isa.hpp"
 
 namespace ffnet {

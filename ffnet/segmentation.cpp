@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "ffnet/bilinear_taps.hpp"
-#include "ffnet/error.hpp"
+#include "ops/bilinear_taps.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ffnet/image.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet {
 

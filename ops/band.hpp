@@ -3,7 +3,7 @@
 // high, stored as a map of its own (the whole map is the band with row0 0). The network runs
 // a producer and its only consumer band by band through these, so that the producer's whole
 // map never exists.
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::ops {
 

@@ -4,8 +4,8 @@
 #include <span>
 #include <string>
 
-#include "ffnet/error.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/error.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::ops::detail {
 

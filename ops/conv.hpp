@@ -5,7 +5,7 @@
 #include <memory>
 #include <span>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/band.hpp"
 #include "ops/isa.hpp"
 

@@ -1,13 +1,12 @@
 // Add, channel concatenation and the fully connected layer (a memory-bound GEMV).
 #include "ops/elementwise.hpp"
 
-#include <emmintrin.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "ops/checks.hpp"
+#include "ops/linear_dot.hpp"
 
 namespace ffnet::ops {
 
@@ -40,37 +39,6 @@ void concat_channels(std::span<const ConstView> inputs, View out, int threads) {
   for (int c = 0; c < out.dims.c; ++c) std::memcpy(out.channel(c), sources[std::size_t(c)], plane_bytes);
 }
 
-namespace {
-
-// Dot products of `Rows` consecutive weight rows with x. Every row is computed the same way
-// whatever Rows is (8 lanes of partial sums over i, reduced in a fixed order, then the tail),
-// so the result does not depend on how rows are grouped or which thread runs them.
-template <int Rows>
-void dot_rows(const float* weight, int in_features, const float* x, float* dots) {
-  const auto n = std::size_t(in_features);
-  __m128 lo[Rows], hi[Rows];
-  for (int r = 0; r < Rows; ++r) lo[r] = hi[r] = _mm_setzero_ps();
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m128 x_lo = _mm_loadu_ps(x + i), x_hi = _mm_loadu_ps(x + i + 4);
-    for (int r = 0; r < Rows; ++r) {
-      const float* w = weight + std::size_t(r) * n + i;
-      lo[r] = _mm_add_ps(lo[r], _mm_mul_ps(_mm_loadu_ps(w), x_lo));
-      hi[r] = _mm_add_ps(hi[r], _mm_mul_ps(_mm_loadu_ps(w + 4), x_hi));
-    }
-  }
-  for (int r = 0; r < Rows; ++r) {
-    alignas(16) float lanes[4];
-    _mm_store_ps(lanes, _mm_add_ps(lo[r], hi[r]));
-    float sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    const float* w = weight + std::size_t(r) * n;
-    for (std::size_t j = i; j < n; ++j) sum += w[j] * x[j];
-    dots[r] = sum;
-  }
-}
-
-}  // namespace
-
 void linear(const float* weight, const float* bias, int in_features, int out_features,
             const float* x, float* y, int threads) {
   detail::check_threads("linear", threads);
@@ -81,12 +49,7 @@ void linear(const float* weight, const float* bias, int in_features, int out_fea
   for (int g = 0; g < groups; ++g) {
     const int first = g * group;
     const float* w = weight + std::size_t(first) * std::size_t(in_features);
-    if (first + group <= out_features) {
-      dot_rows<group>(w, in_features, x, y + first);
-    } else {
-      for (int o = first; o < out_features; ++o)
-        dot_rows<1>(w + std::size_t(o - first) * std::size_t(in_features), in_features, x, y + o);
-    }
+    dot_rows(w, std::min(group, out_features - first), in_features, x, y + first);
     if (bias)
       for (int o = first; o < std::min(first + group, out_features); ++o) y[o] += bias[o];
   }

@@ -2,7 +2,7 @@
 // Element-wise and data-movement ops: add, channel concat, fully connected layer.
 #include <span>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::ops {
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -1,6 +1,6 @@
 #pragma once
 // Max pooling (the 3x3/2 pad 1 of stem A) and global average pooling.
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/band.hpp"
 
 namespace ffnet::ops {

@@ -4,7 +4,7 @@
 // two, and Network can run a whole model through these (LoadOptions::reference_ops).
 #include <span>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/conv.hpp"
 #include "ops/pooling.hpp"
 #include "ops/resize.hpp"

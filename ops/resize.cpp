@@ -3,8 +3,6 @@
 // output rows share source rows when upsampling), then pairs of cached rows are blended.
 #include "ops/resize.hpp"
 
-#include <emmintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "ops/checks.hpp"
+#include "ops/resize_blend.hpp"
 
 namespace ffnet::ops {
 namespace {
@@ -56,41 +55,6 @@ std::vector<int> nearest_table(int in, int out) {
   for (int d = 0; d < out; ++d)
     t[std::size_t(d)] = std::min(int(std::floor(float(d) * scale)), in - 1);
   return t;
-}
-
-// t0 * w0 + t1 * w1 exactly as PyTorch 1.13's AVX2 CPU kernel evaluates it, where the compiler
-// contracted it to fma(t0, w0, t1 * w1) (checked bit for bit against torch). Without FMA
-// instructions: t0 * w0 is exact in double, so only the sum is rounded twice (to double, then
-// to float). That differs from the fused single rounding only if the double sum lands exactly on
-// a float half-way point while the exact sum does not, which needs inputs of very different
-// magnitude; the op-level torch tests see no difference.
-inline float blend(float t0, float w0, float t1, float w1) {
-  const float product1 = t1 * w1;
-  return float(double(t0) * double(w0) + double(product1));
-}
-
-// blend() of four lanes with SSE2, written out because the compiler's own vectorisation of
-// the float <-> double conversions spills to the stack.
-inline __m128 blend4(__m128 t0, __m128d w0, __m128 t1, __m128 w1) {
-  const __m128 product1 = _mm_mul_ps(t1, w1);
-  const __m128d low = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(t0), w0), _mm_cvtps_pd(product1));
-  const __m128d high = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(_mm_movehl_ps(t0, t0)), w0),
-                                  _mm_cvtps_pd(_mm_movehl_ps(product1, product1)));
-  return _mm_movelh_ps(_mm_cvtpd_ps(low), _mm_cvtpd_ps(high));
-}
-
-// dst[x] = blend(top[x], h0, bottom[x], h1) (+ add[x] when add is not null).
-void blend_rows(const float* top, const float* bottom, float h0, float h1, const float* add,
-                float* dst, int width) {
-  const __m128d h0_vec = _mm_set1_pd(double(h0));
-  const __m128 h1_vec = _mm_set1_ps(h1);
-  int x = 0;
-  for (; x + 4 <= width; x += 4) {
-    __m128 v = blend4(_mm_loadu_ps(top + x), h0_vec, _mm_loadu_ps(bottom + x), h1_vec);
-    if (add) v = _mm_add_ps(v, _mm_loadu_ps(add + x));
-    _mm_storeu_ps(dst + x, v);
-  }
-  for (; x < width; ++x) dst[x] = add ? blend(top[x], h0, bottom[x], h1) + add[x] : blend(top[x], h0, bottom[x], h1);
 }
 
 // Two horizontally interpolated source rows, identified by channel * in_h + row.

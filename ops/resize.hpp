@@ -1,6 +1,6 @@
 #pragma once
 // Resizing to an arbitrary size with PyTorch's exact index rules (F.interpolate).
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::ops {
 

@@ -2,7 +2,7 @@
 // The `_pre_down` input smoothing: reflect-pad one row at the top and the bottom (row -1 =
 // row 1, row H = row H-2; no column padding), then a depthwise 5x5 convolution with stride 2,
 // no padding, no bias.
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::ops {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "ffnet/network.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::testing {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 namespace ffnet::testing {
 

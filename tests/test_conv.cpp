@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "gemm_tester.hpp"
 #include "ops/conv.hpp"
 #include "ops/reference.hpp"

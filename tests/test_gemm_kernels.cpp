@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "ffnet/aligned_buffer.hpp"
+#include "ffnet/core/aligned_buffer.hpp"
 #include "gemm_tester.hpp"
 #include "ops/gemm/gemm_driver.hpp"
 #include "ops/gemm/pack.hpp"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/image.hpp"
 #include "ffnet/segmentation.hpp"
 #include "tests/png_writer.hpp"

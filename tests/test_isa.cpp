@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ops/isa.hpp"
 
 using namespace ffnet::ops;

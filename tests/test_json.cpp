@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/json.hpp"
 
 using ffnet::json::parse;

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <limits>
 
-#include "ffnet/error.hpp"
-#include "ffnet/memory_limit.hpp"
+#include "ffnet/core/error.hpp"
+#include "ffnet/core/memory_limit.hpp"
 #include "ffnet/network.hpp"
 #include "tests/random_model.hpp"
 #include "tests/tensor_compare.hpp"

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/npy.hpp"
 
 using ffnet::weights::memory_source;

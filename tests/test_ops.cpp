@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "ffnet/error.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/error.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "op_compare.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/pooling.hpp"

@@ -13,7 +13,7 @@
 
 #include "ffnet/image.hpp"
 #include "ffnet/segmentation.hpp"
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "npy_test_io.hpp"
 #include "op_compare.hpp"
 #include "ops/elementwise.hpp"

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/safetensors.hpp"
 
 using ffnet::weights::memory_source;

@@ -7,7 +7,7 @@
 
 #include <optional>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/network.hpp"
 #include "tests/random_model.hpp"
 #include "tests/tensor_compare.hpp"

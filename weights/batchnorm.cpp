@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::weights {
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::weights {
 namespace {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <unordered_set>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::json {
 

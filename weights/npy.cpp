@@ -3,8 +3,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "ffnet/atomic_file.hpp"
-#include "ffnet/error.hpp"
+#include "ffnet/core/atomic_file.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::weights {
 namespace {

@@ -4,7 +4,7 @@
 // shape and the exact file size.
 #include <string>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "weights/byte_source.hpp"
 
 namespace ffnet::weights {

@@ -5,8 +5,8 @@
 #include <bit>
 #include <cstring>
 
-#include "ffnet/atomic_file.hpp"
-#include "ffnet/error.hpp"
+#include "ffnet/core/atomic_file.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/json.hpp"
 
 namespace ffnet::weights {

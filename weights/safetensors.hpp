@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "weights/byte_source.hpp"
 
 namespace ffnet::weights {

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "ffnet/aligned_buffer.hpp"
-#include "ffnet/error.hpp"
+#include "ffnet/core/aligned_buffer.hpp"
+#include "ffnet/core/error.hpp"
 #include "ops/gemm/conv_gemm.hpp"
 #include "ops/gemm/winograd.hpp"
 

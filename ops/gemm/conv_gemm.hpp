@@ -1,7 +1,7 @@
 #pragma once
 // How a convolution maps onto the GEMM: shared by PackedConv and the benchmarks that run the
 // same problem with other kernels from the table.
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/conv.hpp"
 #include "ops/gemm/gemm_driver.hpp"
 

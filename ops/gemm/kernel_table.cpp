@@ -14,7 +14,7 @@
 // - The scalar kernel's block sizes are not tuned: it is the fallback and the test oracle.
 #include "ops/gemm/kernel_table.hpp"
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ops/gemm/pack.hpp"
 
 namespace ffnet::ops::gemm {

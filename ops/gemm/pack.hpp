@@ -9,7 +9,7 @@
 // as ceil(nc/NR) micro-panels of kc x NR floats, columns >= nc zero.
 #include <cstddef>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/gemm/kernel_table.hpp"
 
 namespace ffnet::ops::gemm {

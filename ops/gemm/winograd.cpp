@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {

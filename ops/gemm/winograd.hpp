@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <span>
 
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 #include "ops/conv.hpp"
 #include "ops/gemm/kernel_table.hpp"
 #include "ops/gemm/pack.hpp"

@@ -1,5 +1,5 @@
 // Naive convolution: the definition every fast path is tested against.
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ops/reference.hpp"
 
 namespace ffnet::ops {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "ffnet/image.hpp"
 
 #define STBI_NO_STDIO

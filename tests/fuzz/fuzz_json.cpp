@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/json.hpp"
 
 namespace {

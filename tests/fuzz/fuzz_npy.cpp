@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/npy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 #include "weights/safetensors.hpp"
 
 using ffnet::weights::DType;

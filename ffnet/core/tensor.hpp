@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ffnet/aligned_buffer.hpp"
+#include "ffnet/core/aligned_buffer.hpp"
 
 namespace ffnet {
 

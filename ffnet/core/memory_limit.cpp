@@ -1,8 +1,8 @@
-#include "ffnet/memory_limit.hpp"
+#include "ffnet/core/memory_limit.hpp"
 
 #include <unistd.h>
 
-#include "ffnet/error.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet {
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "ffnet/error.hpp"
-#include "ffnet/memory_limit.hpp"
+#include "ffnet/core/error.hpp"
+#include "ffnet/core/memory_limit.hpp"
 
 namespace ffnet {
 

@@ -1,4 +1,4 @@
-#include "ffnet/tensor.hpp"
+#include "ffnet/core/tensor.hpp"
 
 #include <cmath>
 
