@@ -25,7 +25,7 @@ void packed_conv(benchmark::State& state, const Layer* layer, ops::ConvOptions o
   LayerData d(*layer);
   const ops::PackedConv conv(layer->shape, d.weight.data(), layer->bias ? d.bias.data() : nullptr,
                              ops::best_isa(), options);
-  AlignedBuffer scratch(conv.scratch_floats(d.in_dims, threads));
+  AlignedArray<float> scratch(conv.scratch_floats(d.in_dims, threads));
   const ops::ConvEpilogue epilogue = d.epilogue();
   for (auto _ : state)
     conv.run(ConstView(d.input.data(), d.in_dims), View{d.output.data(), d.out_dims}, epilogue,
@@ -42,7 +42,7 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
   namespace g = ops::gemm;
   const g::PackedALayout layout =
       g::packed_a_layout(*kernel, layer->shape.out_channels, g::conv_gemm_k(layer->shape));
-  AlignedBuffer packed_a(layout.floats());
+  AlignedArray<float> packed_a(layout.floats());
   g::pack_a(d.weight.data(), std::size_t(layout.k), layout, packed_a.data());
   g::GemmProblem problem;
   problem.m = layout.m;
@@ -52,7 +52,7 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
   problem.b = g::conv_b_source(layer->shape, ConstView(d.input.data(), d.in_dims), d.out_dims);
   problem.out = {d.output.data(), d.out_dims.plane(), layer->bias ? d.bias.data() : nullptr,
                  d.residual.size() ? d.residual.data() : nullptr, d.out_dims.plane(), true};
-  AlignedBuffer scratch(g::gemm_scratch_floats(*kernel, problem.n, problem.k, threads));
+  AlignedArray<float> scratch(g::gemm_scratch_floats(*kernel, problem.n, problem.k, threads));
   for (auto _ : state) g::gemm(*kernel, problem, threads, {scratch.data(), scratch.size()});
   set_flops(state, d.flops(layer->shape), threads);
 }
@@ -117,7 +117,7 @@ void pack_b_only(benchmark::State& state, const Layer* layer) {
   const int n = int(d.out_dims.plane());
   const int kc = g::packed_a_layout(kernel, 1, k).kc;
   const int nc = kernel.blocking.nc;
-  AlignedBuffer tile(std::size_t(kc) * g::round_up(nc, kernel.nr));
+  AlignedArray<float> tile(std::size_t(kc) * g::round_up(nc, kernel.nr));
   const g::BSource source =
       g::conv_b_source(layer->shape, ConstView(d.input.data(), d.in_dims), d.out_dims);
   for (auto _ : state) {

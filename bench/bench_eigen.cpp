@@ -23,7 +23,7 @@ void eigen_gemm(benchmark::State& state, const Layer* layer) {
   const int n = int(d.out_dims.plane());
   const auto& scalar = ops::gemm::default_gemm_kernel(ops::Isa::scalar);  // NR = 16
   // B = the whole im2col matrix, built once outside the timing (Eigen gets it for free).
-  AlignedBuffer b(std::size_t(k) * n);
+  AlignedArray<float> b(std::size_t(k) * n);
   std::vector<float> panel(std::size_t(k) * 16);
   for (int n0 = 0; n0 < n; n0 += 16) {
     const int nc = std::min(16, n - n0);

@@ -23,7 +23,7 @@ using ops::gemm::GemmKernelInfo;
 void kernel_loops(benchmark::State& state, const GemmKernelInfo* kernel, GemmBlocking blocks) {
   if (!ops::isa_supported(kernel->isa)) return state.SkipWithError("ISA not supported");
   const auto [mc, kc, nc] = blocks;
-  AlignedBuffer a(std::size_t(kc) * mc), b(std::size_t(kc) * nc), c(std::size_t(mc) * nc);
+  AlignedArray<float> a(std::size_t(kc) * mc), b(std::size_t(kc) * nc), c(std::size_t(mc) * nc);
   for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = float(i % 7) * 0.25f;
   for (std::size_t i = 0; i < b.size(); ++i) b.data()[i] = float(i % 5) * 0.5f;
   GemmEpilogue epilogue;

@@ -53,7 +53,7 @@ inline const Layer kLayers[] = {
 // Input, weights, output and residual for one layer, filled with small non-zero values.
 struct LayerData {
   Dims in_dims, out_dims;
-  AlignedBuffer input, weight, bias, output, residual;
+  AlignedArray<float> input, weight, bias, output, residual;
 
   explicit LayerData(const Layer& layer)
       : in_dims{layer.shape.in_channels, layer.in_h, layer.in_w},
@@ -63,7 +63,7 @@ struct LayerData {
         bias(std::size_t(layer.shape.out_channels)),
         output(out_dims.size()),
         residual(layer.residual ? out_dims.size() : 0) {
-    for (AlignedBuffer* b : {&input, &weight, &bias, &residual})
+    for (AlignedArray<float>* b : {&input, &weight, &bias, &residual})
       for (std::size_t i = 0; i < b->size(); ++i) b->data()[i] = float(i % 13) * 0.01f - 0.05f;
   }
   ops::ConvEpilogue epilogue() const {

@@ -50,9 +50,9 @@ void validate_tensors(const weights::SafetensorsFile& file, const Graph& graph,
     } else if (info->shape != spec.shape) {
       problems.push_back("tensor '" + spec.name + "' has shape " + shape_str(info->shape) + ", expected " +
                          shape_str(spec.shape));
-    } else if (info->dtype != weights::DType::f32 && info->dtype != weights::DType::f16 &&
-               info->dtype != weights::DType::bf16 && info->dtype != weights::DType::f64) {
-      problems.push_back("tensor '" + spec.name + "' has dtype " + weights::dtype_name(info->dtype) +
+    } else if (info->dtype != DType::f32 && info->dtype != DType::f16 &&
+               info->dtype != DType::bf16 && info->dtype != DType::f64) {
+      problems.push_back("tensor '" + spec.name + "' has dtype " + dtype_name(info->dtype) +
                          ", expected a floating-point type");
     }
   }

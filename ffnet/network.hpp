@@ -93,8 +93,8 @@ class Workspace {
   MemoryPlan plan_;
   std::vector<View> values_;  // per ValueId, for the image being run
   std::vector<BandPlan> band_plans_;  // per banded pair of the Network
-  AlignedBuffer arena_;
-  AlignedBuffer scratch_;
+  AlignedArray<float> arena_;
+  AlignedArray<float> scratch_;
 };
 
 class Network {

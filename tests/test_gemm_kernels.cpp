@@ -76,9 +76,9 @@ void test_microkernel(const GemmKernelInfo& kernel, const MicrokernelCase& c) {
   const auto b = random_floats(std::size_t(c.k) * c.n, seed + 1);
   const auto bias = random_floats(std::size_t(c.m), seed + 2);
   const ops::gemm::PackedALayout layout{c.m, c.k, kernel.mr, c.k};
-  AlignedBuffer packed_a(layout.floats());
+  AlignedArray<float> packed_a(layout.floats());
   ops::gemm::pack_a(a.data(), std::size_t(c.k), layout, packed_a.data());
-  AlignedBuffer packed_b(std::size_t(c.k) * kernel.nr);
+  AlignedArray<float> packed_b(std::size_t(c.k) * kernel.nr);
   ops::gemm::pack_b(ops::gemm::MatrixB{b.data(), std::size_t(c.n)}, {0, c.k, 0, c.n}, kernel,
                     packed_b.data());
 
@@ -175,7 +175,7 @@ std::vector<float> run_driver(const GemmKernelInfo& kernel, const DriverCase& c,
                               const std::vector<float>& bias,
                               const std::vector<float>& residual, int threads) {
   const auto layout = ops::gemm::packed_a_layout(kernel, c.m, c.k);
-  AlignedBuffer packed_a(layout.floats());
+  AlignedArray<float> packed_a(layout.floats());
   ops::gemm::pack_a(a.data(), std::size_t(c.k), layout, packed_a.data());
   std::vector<float> out(std::size_t(c.m) * c.n, -7.0f);
   ops::gemm::GemmProblem problem;

@@ -157,3 +157,40 @@ TEST_CASE("safetensors: written files read back, and writing is atomic") {
   CHECK(files == 1);  // no temporary left behind
   fs::remove_all(dir);
 }
+
+TEST_CASE("safetensors: tensors of every element type are written and read back as stored") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "ffnet_safetensors_types_test";
+  fs::create_directories(dir);
+  ffnet::Tensor s8({2, 3}, ffnet::DType::i8), u8({4}, ffnet::DType::u8), s32({3}, ffnet::DType::i32);
+  for (std::size_t i = 0; i < s8.size(); ++i) s8.data_as<std::int8_t>()[i] = std::int8_t(int(i) * 50 - 128);
+  for (std::size_t i = 0; i < u8.size(); ++i) u8.data_as<std::uint8_t>()[i] = std::uint8_t(250 + i);
+  for (std::size_t i = 0; i < s32.size(); ++i) s32.data_as<std::int32_t>()[i] = -70000 * int(i);
+  const std::string path = (dir / "q.safetensors").string();
+  ffnet::weights::write_safetensors(path, {{"s8", &s8}, {"u8", &u8}, {"s32", &s32}}, {});
+  const auto file = SafetensorsFile::open(path);
+  for (const ffnet::Tensor* t : {&s8, &u8, &s32}) {
+    const std::string name = t == &s8 ? "s8" : t == &u8 ? "u8" : "s32";
+    CAPTURE(name);
+    const ffnet::Tensor back = file.read(*file.find(name));
+    CHECK(back.dtype() == t->dtype());
+    CHECK(back.shape() == t->shape());
+    CHECK(std::memcmp(back.raw(), t->raw(), t->bytes()) == 0);
+  }
+  CHECK_THROWS_WITH_AS(file.read_f32(*file.find("s8")), doctest::Contains("dtype I8"), ffnet::Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("tensors: typed access is checked; views convert and check their type") {
+  ffnet::Tensor q({1, 2, 3, 4}, ffnet::DType::u8);
+  CHECK(q.bytes() == 24);
+  CHECK_THROWS_AS((void)q.data(), ffnet::Error);  // not float32
+  CHECK_THROWS_AS((void)q.data_as<std::int8_t>(), ffnet::Error);
+  ffnet::Tensor f({2, 3, 4, 5});
+  CHECK_THROWS_AS((void)f.image(2), ffnet::Error);  // a batch of two
+  CHECK_THROWS_AS((void)f.image(-1), ffnet::Error);
+  const ffnet::AnyView any = f.image(1);
+  CHECK(any.dtype == ffnet::DType::f32);
+  CHECK(any.as<const float>().data == f.image(1).data);
+  CHECK_THROWS_AS((void)any.as<std::uint8_t>(), ffnet::Error);
+}

@@ -14,23 +14,9 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
-struct DTypeEntry {
-  const char* name;
-  DType dtype;
-  std::size_t size;
-};
-constexpr std::array<DTypeEntry, 10> kDTypes = {{
-    {"F64", DType::f64, 8}, {"F32", DType::f32, 4}, {"F16", DType::f16, 2},
-    {"BF16", DType::bf16, 2}, {"I64", DType::i64, 8}, {"I32", DType::i32, 4},
-    {"I16", DType::i16, 2}, {"I8", DType::i8, 1}, {"U8", DType::u8, 1},
-    {"BOOL", DType::boolean, 1},
-}};
-
-const DTypeEntry& entry(DType dtype) {
-  for (const auto& e : kDTypes)
-    if (e.dtype == dtype) return e;
-  throw_internal("unknown dtype");
-}
+// Every element type the format names, for parsing the header's "dtype" strings.
+constexpr DType kDTypes[] = {DType::f64, DType::f32, DType::f16, DType::bf16, DType::i64,
+                             DType::i32, DType::i16, DType::i8,  DType::u8,   DType::boolean};
 
 float half_to_float(std::uint16_t h) {
   std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
@@ -75,11 +61,12 @@ class HeaderParser {
 
     TensorInfo info;
     info.name = name;
-    const DTypeEntry* found = nullptr;
-    for (const auto& e : kDTypes)
-      if (dtype->as_string() == e.name) found = &e;
+    const DType* found = nullptr;
+    for (const DType& d : kDTypes)
+      if (dtype->as_string() == dtype_name(d)) found = &d;
     if (!found) fail(name, "unknown dtype '" + dtype->as_string() + "'");
-    info.dtype = found->dtype;
+    info.dtype = *found;
+    const std::size_t element_bytes = dtype_size(info.dtype);
 
     std::uint64_t elements = 1;
     for (const auto& d : shape->as_array()) {
@@ -98,10 +85,10 @@ class HeaderParser {
     if (info.end > data_size)
       fail(name, "data_offsets end at " + std::to_string(info.end) +
                      " beyond the data section of " + std::to_string(data_size) + " bytes");
-    if (elements > UINT64_MAX / found->size) fail(name, "byte size overflows");
-    if (info.end - info.begin != elements * found->size)
+    if (elements > UINT64_MAX / element_bytes) fail(name, "byte size overflows");
+    if (info.end - info.begin != elements * element_bytes)
       fail(name, "byte size " + std::to_string(info.end - info.begin) + " != " +
-                     std::to_string(elements) + " elements x " + std::to_string(found->size) +
+                     std::to_string(elements) + " elements x " + std::to_string(element_bytes) +
                      " bytes");
     return info;
   }
@@ -111,9 +98,6 @@ class HeaderParser {
 };
 
 }  // namespace
-
-const char* dtype_name(DType dtype) { return entry(dtype).name; }
-std::size_t dtype_size(DType dtype) { return entry(dtype).size; }
 
 SafetensorsFile::SafetensorsFile(std::unique_ptr<ByteSource> source) : source_(std::move(source)) {
   const std::string& file = source_->name();
@@ -215,6 +199,14 @@ Tensor SafetensorsFile::read_f32(const TensorInfo& info) const {
   return out;
 }
 
+Tensor SafetensorsFile::read(const TensorInfo& info) const {
+  std::vector<std::int64_t> shape = info.shape;
+  if (shape.empty()) shape = {1};
+  Tensor out(shape, info.dtype);
+  source_->read(data_start_ + info.begin, out.raw(), out.bytes());
+  return out;
+}
+
 void write_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
                        const std::map<std::string, std::string>& metadata) {
   auto quote = [](const std::string& s) {
@@ -250,10 +242,12 @@ void write_safetensors(const std::string& path, const std::vector<NamedTensor>& 
       if (d) shape += ',';
       shape += std::to_string(t.shape()[d]);
     }
-    std::uint64_t bytes = t.size() * sizeof(float);
+    std::uint64_t bytes = t.bytes();
     if (header.size() > 1) header += ',';
     header.append(quote(tensors[i].name))
-        .append(":{\"dtype\":\"F32\",\"shape\":[")
+        .append(":{\"dtype\":\"")
+        .append(dtype_name(t.dtype()))
+        .append("\",\"shape\":[")
         .append(shape)
         .append("],\"data_offsets\":[")
         .append(std::to_string(offset))
@@ -269,7 +263,7 @@ void write_safetensors(const std::string& path, const std::vector<NamedTensor>& 
   std::uint64_t length = header.size();
   out.write(&length, 8);
   out.write(header.data(), header.size());
-  for (const auto& nt : tensors) out.write(nt.tensor->data(), nt.tensor->size() * sizeof(float));
+  for (const auto& nt : tensors) out.write(nt.tensor->raw(), nt.tensor->bytes());
   out.commit();
 }
 

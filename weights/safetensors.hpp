@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "ffnet/core/dtype.hpp"
 #include "ffnet/core/tensor.hpp"
 #include "weights/byte_source.hpp"
 
 namespace ffnet::weights {
-
-enum class DType { f64, f32, f16, bf16, i64, i32, i16, i8, u8, boolean };
 
 struct TensorInfo {
   std::string name;
@@ -39,6 +38,8 @@ class SafetensorsFile {
   // The tensor's values as float32 (F16, BF16 and F64 are converted; integer and boolean
   // tensors are refused).
   Tensor read_f32(const TensorInfo& info) const;
+  // The tensor as stored: its own element type, a scalar as shape [1].
+  Tensor read(const TensorInfo& info) const;
 
  private:
   std::unique_ptr<ByteSource> source_;
@@ -48,10 +49,8 @@ class SafetensorsFile {
   std::map<std::string, std::size_t, std::less<>> index_;
 };
 
-const char* dtype_name(DType dtype);
-std::size_t dtype_size(DType dtype);
-
-// Writes float32 tensors (in the given order) and string metadata, atomically.
+// Writes tensors (in the given order, each in its own element type) and string metadata,
+// atomically.
 struct NamedTensor {
   std::string name;
   const Tensor* tensor;

@@ -4,6 +4,22 @@
 
 namespace ffnet {
 
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "F32";
+    case DType::f16: return "F16";
+    case DType::bf16: return "BF16";
+    case DType::f64: return "F64";
+    case DType::i8: return "I8";
+    case DType::u8: return "U8";
+    case DType::i16: return "I16";
+    case DType::i32: return "I32";
+    case DType::i64: return "I64";
+    case DType::boolean: return "BOOL";
+  }
+  return "?";
+}
+
 std::vector<std::int64_t> first_non_finite(const Tensor& t) {
   const float* data = t.data();
   for (std::size_t i = 0; i < t.size(); ++i) {

@@ -1,13 +1,17 @@
 #pragma once
-// Tensors: an owning float32 array with a shape (NCHW for images), and the non-owning
-// per-image views (channels x height x width) that the ops work on.
+// Tensors: an owning, typed array with a shape (NCHW for images), and the non-owning per-image
+// views (channels x height x width) that the ops work on: typed (View, ConstView, BasicView<T>)
+// or of any element type (AnyView, what the op interface passes).
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ffnet/core/aligned_buffer.hpp"
+#include "ffnet/core/dtype.hpp"
+#include "ffnet/core/error.hpp"
 
 namespace ffnet {
 
@@ -20,48 +24,60 @@ struct Dims {
   std::size_t plane() const { return std::size_t(h) * std::size_t(w); }
   std::size_t size() const { return std::size_t(c) * plane(); }
   bool operator==(const Dims&) const = default;
-  std::string str() const {
-    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
-  }
+  std::string str() const { return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w); }
 };
 
-// Non-owning view of one image (or of a run of its channels): element (c, y, x) is at
-// data[(c * h + y) * w + x].
-struct View {
-  float* data = nullptr;
+// Non-owning view of one image (or of a run of its channels) of T: element (c, y, x) is at
+// data[(c * h + y) * w + x]. A view of T converts to a view of const T.
+template <class T>
+struct BasicView {
+  T* data = nullptr;
   Dims dims;
 
-  float* channel(int c) const { return data + std::size_t(c) * dims.plane(); }
-  float* row(int c, int y) const { return channel(c) + std::size_t(y) * std::size_t(dims.w); }
+  BasicView() = default;
+  BasicView(T* d, Dims s) : data(d), dims(s) {}
+  template <class U>
+    requires std::is_same_v<T, const U>
+  BasicView(BasicView<U> v) : data(v.data), dims(v.dims) {}  // NOLINT: views convert to const freely
+
+  T* channel(int c) const { return data + std::size_t(c) * dims.plane(); }
+  T* row(int c, int y) const { return channel(c) + std::size_t(y) * std::size_t(dims.w); }
   // Channels [first, first + count): still a contiguous C x H x W block.
-  View channels(int first, int count) const {
-    return {channel(first), Dims{count, dims.h, dims.w}};
-  }
+  BasicView channels(int first, int count) const { return {channel(first), Dims{count, dims.h, dims.w}}; }
 };
 
-struct ConstView {
-  const float* data = nullptr;
+using View = BasicView<float>;
+using ConstView = BasicView<const float>;
+
+// A view of one image of any element type. Ops receive these and take the typed view they
+// expect with as<T>(), which checks the type.
+struct AnyView {
+  void* data = nullptr;
+  DType dtype = DType::f32;
   Dims dims;
 
-  ConstView() = default;
-  ConstView(const float* d, Dims s) : data(d), dims(s) {}
-  ConstView(View v) : data(v.data), dims(v.dims) {}  // NOLINT: views convert to const freely
+  AnyView() = default;
+  AnyView(void* d, DType t, Dims s) : data(d), dtype(t), dims(s) {}
+  template <class T>
+  AnyView(BasicView<T> v)  // NOLINT: a typed view is an AnyView of its type
+      : data(const_cast<std::remove_const_t<T>*>(v.data)), dtype(dtype_of<std::remove_const_t<T>>()), dims(v.dims) {}
 
-  const float* channel(int c) const { return data + std::size_t(c) * dims.plane(); }
-  const float* row(int c, int y) const {
-    return channel(c) + std::size_t(y) * std::size_t(dims.w);
+  template <class T>
+  BasicView<T> as() const {
+    if (dtype != dtype_of<std::remove_const_t<T>>())
+      throw_internal(std::string("a view of ") + dtype_name(dtype) + " used as " + dtype_name(dtype_of<std::remove_const_t<T>>()));
+    return {static_cast<T*>(data), dims};
   }
-  ConstView channels(int first, int count) const {
-    return {channel(first), Dims{count, dims.h, dims.w}};
-  }
+  std::size_t bytes() const { return dims.size() * dtype_size(dtype); }
 };
 
-// An owning float32 tensor of rank 1 to 4, 64-byte aligned, zero-initialised.
+// An owning tensor of rank 0 to 4, 64-byte aligned, zero-initialised, float32 unless said.
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(std::vector<std::int64_t> shape) : shape_(std::move(shape)) {
-    buffer_.resize(checked_element_count(shape_));
+  explicit Tensor(std::vector<std::int64_t> shape, DType dtype = DType::f32) : shape_(std::move(shape)), dtype_(dtype) {
+    size_ = checked_element_count(shape_, dtype_size(dtype_));
+    buffer_.resize(size_ * dtype_size(dtype_));
   }
   Tensor(std::initializer_list<std::int64_t> shape) : Tensor(std::vector<std::int64_t>(shape)) {}
 
@@ -71,24 +87,41 @@ class Tensor {
   Tensor& operator=(const Tensor&) = delete;
 
   Tensor clone() const {
-    Tensor t(shape_);
-    for (std::size_t i = 0; i < size(); ++i) t.data()[i] = data()[i];
+    Tensor t(shape_, dtype_);
+    if (bytes()) std::memcpy(t.buffer_.data(), buffer_.data(), bytes());
     return t;
   }
 
   const std::vector<std::int64_t>& shape() const { return shape_; }
   int rank() const { return int(shape_.size()); }
-  std::size_t size() const { return buffer_.size(); }
-  float* data() { return buffer_.data(); }
-  const float* data() const { return buffer_.data(); }
+  DType dtype() const { return dtype_; }
+  std::size_t size() const { return size_; }  // elements
+  std::size_t bytes() const { return buffer_.size(); }
 
-  // Image n of a rank-4 NCHW tensor.
+  // The elements of a float32 tensor (Error(usage) for another type).
+  float* data() { return data_as<float>(); }
+  const float* data() const { return data_as<float>(); }
+  // The elements as T, which must be the tensor's type.
+  template <class T>
+  T* data_as() {
+    check_dtype(dtype_of<T>());
+    return reinterpret_cast<T*>(buffer_.data());
+  }
+  template <class T>
+  const T* data_as() const {
+    check_dtype(dtype_of<T>());
+    return reinterpret_cast<const T*>(buffer_.data());
+  }
+  void* raw() { return buffer_.data(); }
+  const void* raw() const { return buffer_.data(); }
+
+  // Image n of a rank-4 NCHW float32 tensor (a rank-2 [N, C] tensor: C x 1 x 1 images).
   View image(int n) {
-    Dims d = image_dims();
+    const Dims d = checked_image(n);
     return {data() + std::size_t(n) * d.size(), d};
   }
   ConstView image(int n) const {
-    Dims d = image_dims();
+    const Dims d = checked_image(n);
     return {data() + std::size_t(n) * d.size(), d};
   }
   // C x H x W of a rank-4 tensor; a rank-2 [N, C] tensor is N images of C x 1 x 1.
@@ -101,30 +134,41 @@ class Tensor {
 
   std::string shape_str() const {
     std::string s = "[";
-    for (std::size_t i = 0; i < shape_.size(); ++i)
-      s += (i ? ", " : "") + std::to_string(shape_[i]);
+    for (std::size_t i = 0; i < shape_.size(); ++i) s += (i ? ", " : "") + std::to_string(shape_[i]);
     return s + "]";
   }
 
-  // Element count of a shape, refusing negative dimensions and overflow.
-  static std::size_t checked_element_count(const std::vector<std::int64_t>& shape) {
+  // Element count of a shape, refusing negative dimensions and more than kMaxAllocationBytes.
+  static std::size_t checked_element_count(const std::vector<std::int64_t>& shape, std::size_t element_bytes = 4) {
     std::size_t count = 1;
     for (std::int64_t d : shape) {
       if (d < 0) throw_input("negative dimension in shape");
-      if (d != 0 && count > (kMaxAllocationBytes / sizeof(float)) / std::size_t(d))
-        throw_input("tensor shape is too large");
+      if (d != 0 && count > (kMaxAllocationBytes / element_bytes) / std::size_t(d)) throw_input("tensor shape is too large");
       count *= std::size_t(d);
     }
     return count;
   }
 
  private:
+  void check_dtype(DType want) const {
+    if (dtype_ != want)
+      throw_usage(std::string("tensor of ") + dtype_name(dtype_) + " read as " + dtype_name(want));
+  }
+  Dims checked_image(int n) const {
+    const Dims d = image_dims();
+    if (n < 0 || n >= batch())
+      throw_usage("image " + std::to_string(n) + " of a batch of " + std::to_string(batch()));
+    return d;
+  }
+
   std::vector<std::int64_t> shape_;
+  DType dtype_ = DType::f32;
+  std::size_t size_ = 0;
   AlignedBuffer buffer_;
 };
 
-// The index (one per dimension) of the first element of `t` that is NaN or infinite; empty if
-// every element is finite.
+// The index (one per dimension) of the first element of the float32 tensor `t` that is NaN or
+// infinite; empty if every element is finite.
 std::vector<std::int64_t> first_non_finite(const Tensor& t);
 // Throws ffnet::Error(input) "<name>: element [n, c, y, x] is NaN (or infinite): ..." unless every
 // element of `t` is finite.

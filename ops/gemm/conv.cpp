@@ -23,8 +23,8 @@ struct PackedConv::Impl {
   Isa isa;
   const gemm::GemmKernelInfo* kernel;
   Algorithm algorithm;
-  AlignedBuffer packed_weights;
-  AlignedBuffer bias;  // empty when the convolution has none
+  AlignedArray<float> packed_weights;
+  AlignedArray<float> bias;  // empty when the convolution has none
 
   void run_gemm(ConstView in, View out, const ConvEpilogue& epilogue, int threads,
                 std::span<float> scratch) const;

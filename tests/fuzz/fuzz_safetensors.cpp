@@ -8,7 +8,7 @@
 #include "ffnet/core/error.hpp"
 #include "weights/safetensors.hpp"
 
-using ffnet::weights::DType;
+using ffnet::DType;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                             info.dtype == DType::f64;
       if (!is_float) continue;
       const ffnet::Tensor t = file.read_f32(info);  // must not throw: the header was accepted
-      const std::size_t elements = std::size_t(info.end - info.begin) / ffnet::weights::dtype_size(info.dtype);
+      const std::size_t elements = std::size_t(info.end - info.begin) / ffnet::dtype_size(info.dtype);
       if (t.size() != elements && !(info.shape.empty() && t.size() == 1)) __builtin_trap();
     }
     if (8 + covered > size) __builtin_trap();  // the tensors' byte ranges fit in the file
