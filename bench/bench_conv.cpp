@@ -36,7 +36,7 @@ void packed_conv(benchmark::State& state, const Layer* layer, ops::ConvOptions o
 void conv_with_kernel(benchmark::State& state, const Layer* layer,
                       ops::gemm::GemmKernelInfo kernel_info) {
   const ops::gemm::GemmKernelInfo* kernel = &kernel_info;
-  if (!ops::isa_supported(kernel->isa)) return state.SkipWithError("ISA not supported");
+  if (!ops::gemm::runnable(*kernel)) return state.SkipWithError("ISA not supported");
   const int threads = int(state.range(0));
   LayerData d(*layer);
   namespace g = ops::gemm;
@@ -64,7 +64,7 @@ void register_block_size_sweep() {
     const std::string name = layer.name;
     if (name.rfind("layer", 0) != 0 && name.rfind("stem", 0) != 0) continue;
     for (const auto& kernel : ops::gemm::gemm_kernels()) {
-      if (kernel.isa == ops::Isa::scalar) continue;
+      if (kernel.required == ops::Isa::scalar.features) continue;
       for (int kc : {192, 256, 384, 512}) {
         for (int nc_panels : {4, 8, 16, 32}) {
           for (int mc_panels : {8, 16, 32}) {
@@ -93,7 +93,7 @@ const bool registered = [] {
                                    ops::ConvOptions{.winograd = true})
           ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     for (const auto& kernel : ops::gemm::gemm_kernels()) {
-      if (kernel.isa == ops::Isa::scalar) continue;
+      if (kernel.required == ops::Isa::scalar.features) continue;
       benchmark::RegisterBenchmark(("conv/" + name + "/" + std::string(kernel.name)).c_str(),
                                    conv_with_kernel, &layer, kernel)
           ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -111,7 +111,7 @@ namespace {
 // packs them on one thread. Reports packed floats per second.
 void pack_b_only(benchmark::State& state, const Layer* layer) {
   namespace g = ops::gemm;
-  const g::GemmKernelInfo& kernel = g::default_gemm_kernel(ops::best_isa());
+  const g::GemmKernelInfo& kernel = g::default_gemm_kernel(DType::f32, ops::best_isa());
   LayerData d(*layer);
   const int k = g::conv_gemm_k(layer->shape);
   const int n = int(d.out_dims.plane());

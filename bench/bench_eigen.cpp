@@ -21,7 +21,7 @@ void eigen_gemm(benchmark::State& state, const Layer* layer) {
   const int m = layer->shape.out_channels;
   const int k = ops::gemm::conv_gemm_k(layer->shape);
   const int n = int(d.out_dims.plane());
-  const auto& scalar = ops::gemm::default_gemm_kernel(ops::Isa::scalar);  // NR = 16
+  const auto& scalar = ops::gemm::default_gemm_kernel(DType::f32, ops::Isa::scalar);  // NR = 16
   // B = the whole im2col matrix, built once outside the timing (Eigen gets it for free).
   AlignedArray<float> b(std::size_t(k) * n);
   std::vector<float> panel(std::size_t(k) * 16);

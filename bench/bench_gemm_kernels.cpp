@@ -21,7 +21,7 @@ using ops::gemm::GemmEpilogue;
 using ops::gemm::GemmKernelInfo;
 
 void kernel_loops(benchmark::State& state, const GemmKernelInfo* kernel, GemmBlocking blocks) {
-  if (!ops::isa_supported(kernel->isa)) return state.SkipWithError("ISA not supported");
+  if (!ops::gemm::runnable(*kernel)) return state.SkipWithError("ISA not supported");
   const auto [mc, kc, nc] = blocks;
   AlignedArray<float> a(std::size_t(kc) * mc), b(std::size_t(kc) * nc), c(std::size_t(mc) * nc);
   for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = float(i % 7) * 0.25f;

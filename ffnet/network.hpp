@@ -17,7 +17,7 @@
 #include "ffnet/memory_plan.hpp"
 #include "ffnet/model_config.hpp"
 #include "ffnet/core/tensor.hpp"
-#include "ops/isa.hpp"
+#include "ops/cpu_features.hpp"
 
 namespace ffnet {
 

@@ -7,7 +7,7 @@
 
 #include "ffnet/core/tensor.hpp"
 #include "ops/band.hpp"
-#include "ops/isa.hpp"
+#include "ops/cpu_features.hpp"
 
 namespace ffnet::ops {
 

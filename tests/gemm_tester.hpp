@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ops/gemm/kernel_table.hpp"
-#include "ops/isa.hpp"
+#include "ops/cpu_features.hpp"
 
 namespace ffnet::test {
 
@@ -48,9 +48,9 @@ inline double check_close(const float* got, const double* want, const double* sc
 }
 
 inline bool can_run(const ops::gemm::GemmKernelInfo& kernel) {
-  if (ops::isa_supported(kernel.isa)) return true;
+  if (ops::gemm::runnable(kernel)) return true;
   MESSAGE("skipping " << kernel.name << ": this CPU/OS does not support "
-                      << ops::isa_name(kernel.isa));
+                      << kernel.required.str());
   return false;
 }
 

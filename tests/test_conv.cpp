@@ -3,6 +3,8 @@
 // 1, 2 and 3 threads bit-identical.
 #include <doctest/doctest.h>
 
+#include "ops/gemm/kernel_table.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -67,7 +69,7 @@ void test_conv(const ConvCase& c) {
                     {c.residual ? ConstView(abs_residual.data(), out_dims) : ConstView(), false});
   const std::vector<double> want_d(want.begin(), want.end()), scale_d(scale.begin(), scale.end());
 
-  for (ops::Isa isa : ops::supported_isas()) {
+  for (ops::Isa isa : ops::gemm::isas_with_distinct_kernels(DType::f32)) {
     INFO("isa " << ops::isa_name(isa));
     const ops::PackedConv conv(s, weight.data(), c.bias ? bias.data() : nullptr, isa,
                                {.winograd = c.winograd});

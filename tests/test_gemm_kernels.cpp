@@ -194,7 +194,7 @@ std::vector<float> run_driver(const GemmKernelInfo& kernel, const DriverCase& c,
 }  // namespace
 
 TEST_CASE("gemm driver: blocking edges, threads bit-identical, SIMD matches scalar") {
-  const GemmKernelInfo& scalar = ops::gemm::default_gemm_kernel(ops::Isa::scalar);
+  const GemmKernelInfo& scalar = ops::gemm::default_gemm_kernel(ffnet::DType::f32, ops::Isa::scalar);
   for (const GemmKernelInfo& kernel : ops::gemm::gemm_kernels()) {
     if (!test::can_run(kernel)) continue;
     for (const DriverCase& c : driver_cases(kernel)) {
@@ -311,7 +311,7 @@ TEST_CASE("kernel_for_columns: a narrower kernel reading the same packed A, only
     if (!test::can_run(kernel)) continue;
     for (int columns = 1; columns <= 2 * kernel.nr; ++columns) {
       INFO(kernel.name << " columns=" << columns);
-      const GemmKernelInfo& chosen = ops::gemm::kernel_for_columns(kernel, columns);
+      const GemmKernelInfo& chosen = ops::gemm::kernel_for_columns(kernel, columns, ops::best_isa());
       CHECK(test::can_run(chosen));
       CHECK(chosen.mr == kernel.mr);
       CHECK(chosen.blocking.kc == kernel.blocking.kc);
@@ -326,7 +326,7 @@ TEST_CASE("kernel_for_columns: a narrower kernel reading the same packed A, only
   const GemmKernelInfo* wide = ops::gemm::find_gemm_kernel("f32_gemm_6x64__avx512");
   REQUIRE(wide != nullptr);
   if (test::can_run(*wide))
-    CHECK(ops::gemm::kernel_for_columns(*wide, 32).name == "f32_gemm_6x16__avx2_fma");
+    CHECK(ops::gemm::kernel_for_columns(*wide, 32, ops::best_isa()).name == "f32_gemm_6x16__avx2_fma");
   else
     MESSAGE("skipped the AVX-512 case: this CPU has no AVX-512");
 }

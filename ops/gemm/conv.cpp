@@ -42,7 +42,7 @@ PackedConv::PackedConv(const ConvShape& shape, const float* weight_oihw, const f
   Impl& p = *impl_;
   p.shape = shape;
   p.isa = isa;
-  p.kernel = &gemm::default_gemm_kernel(isa);
+  p.kernel = &gemm::default_gemm_kernel(DType::f32, isa);
   if (options.winograd && gemm::winograd_applies(shape)) {
     p.algorithm = Impl::Algorithm::winograd;
     p.packed_weights.resize(gemm::winograd_weight_floats(*p.kernel, shape));
@@ -75,7 +75,7 @@ std::size_t PackedConv::scratch_floats(Dims in, int threads) const {
   const Dims out = conv_output_dims(impl_->shape, in);
   if (uses_winograd()) return gemm::winograd_scratch_floats(*impl_->kernel, impl_->shape, out, threads);
   const int n = int(out.plane());
-  return gemm::gemm_scratch_floats(gemm::kernel_for_columns(*impl_->kernel, n), n,
+  return gemm::gemm_scratch_floats(gemm::kernel_for_columns(*impl_->kernel, n, impl_->isa), n,
                                    gemm::conv_gemm_k(impl_->shape), threads);
 }
 
@@ -96,7 +96,7 @@ void PackedConv::run(ConstView in, View out, const ConvEpilogue& epilogue, int t
   switch (p.algorithm) {
     case Impl::Algorithm::gemm: return p.run_gemm(in, out, epilogue, threads, scratch);
     case Impl::Algorithm::winograd:
-      return gemm::winograd_conv(*p.kernel, p.shape, p.packed_weights.data(), p.bias_or_null(),
+      return gemm::winograd_conv(*p.kernel, p.isa, p.shape, p.packed_weights.data(), p.bias_or_null(),
                                  {in, 0, in.dims.h}, {out, 0, out.dims.h}, {0, out.dims.h},
                                  epilogue, threads, scratch);
   }
@@ -123,7 +123,7 @@ void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int 
   if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
     throw_internal("PackedConv::run_band: the input band lacks rows the output band needs");
   if (p.algorithm == Impl::Algorithm::winograd)
-    return gemm::winograd_conv(*p.kernel, p.shape, p.packed_weights.data(), p.bias_or_null(), in,
+    return gemm::winograd_conv(*p.kernel, p.isa, p.shape, p.packed_weights.data(), p.bias_or_null(), in,
                                out, rows, {{}, relu}, threads, scratch);
   gemm::GemmProblem problem;
   problem.m = p.shape.out_channels;
@@ -135,7 +135,7 @@ void PackedConv::run_band(ConstBand in, Band out, RowRange rows, bool relu, int 
                             p.shape.pad, full_out.w, in.row0, in.height};
   problem.out = {out.view.data, out.view.dims.plane(), p.bias_or_null(), nullptr, 0, relu,
                  std::size_t(out.row0) * std::size_t(full_out.w)};
-  gemm::gemm(gemm::kernel_for_columns(*p.kernel, problem.n), problem, threads, scratch);
+  gemm::gemm(gemm::kernel_for_columns(*p.kernel, problem.n, p.isa), problem, threads, scratch);
 }
 
 void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epilogue,
@@ -148,7 +148,7 @@ void PackedConv::Impl::run_gemm(ConstView in, View out, const ConvEpilogue& epil
   problem.b = gemm::conv_b_source(shape, in, out.dims);
   problem.out = {out.data, out.dims.plane(), bias_or_null(),
                  epilogue.residual.data, out.dims.plane(), epilogue.relu};
-  gemm::gemm(gemm::kernel_for_columns(*kernel, problem.n), problem, threads, scratch);
+  gemm::gemm(gemm::kernel_for_columns(*kernel, problem.n, isa), problem, threads, scratch);
 }
 
 }  // namespace ffnet::ops

@@ -1,4 +1,5 @@
-// The kernel table. Within each ISA the first entry is the default.
+// The kernel table, in order of preference within each data type: default_gemm_kernel picks
+// the first whose required features the ISA level has.
 //
 // Choice and block sizes measured with bench_gemm on one Zen 4 core (FFNET_BENCH_TUNE=1 sweep
 // of MC x KC x NC on stem 7x7/2 3->64, layer1 3x3 64->64 and layer4 3x3 512->512 at the
@@ -14,6 +15,8 @@
 // - The scalar kernel's block sizes are not tuned: it is the fallback and the test oracle.
 #include "ops/gemm/kernel_table.hpp"
 
+#include <algorithm>
+
 #include "ffnet/core/error.hpp"
 #include "ops/gemm/pack.hpp"
 
@@ -27,25 +30,41 @@ constexpr WinogradKernels kWinogradAvx512{f32_winograd_f43_input__avx512,
 
 constexpr GemmKernelInfo kKernels[] = {
 #if defined(__x86_64__)  // the SIMD kernel libraries are built for x86-64 hosts only
-    {"f32_gemm_6x64__avx512", Isa::avx512, 6, 64, f32_gemm_6x64__avx512, f32_pack_run__avx512,
-     {192, 256, 512}, kWinogradAvx512},
-    {"f32_gemm_8x48__avx512", Isa::avx512, 8, 48, f32_gemm_8x48__avx512, f32_pack_run__avx512,
-     {192, 256, 480}, {f32_winograd_f43_input__avx512, f32_winograd_f43_output__avx512, 96, 128}},
-    {"f32_gemm_6x16__avx2_fma", Isa::avx2_fma, 6, 16, f32_gemm_6x16__avx2_fma, f32_pack_run__avx2,
-     {48, 256, 512}, {f32_winograd_f43_input__avx2, f32_winograd_f43_output__avx2, 64, 128}},
+    {"f32_gemm_6x64__avx512", DType::f32, Isa::avx512.features, 6, 64, f32_gemm_6x64__avx512,
+     f32_pack_run__avx512, {192, 256, 512}, kWinogradAvx512},
+    {"f32_gemm_8x48__avx512", DType::f32, Isa::avx512.features, 8, 48, f32_gemm_8x48__avx512,
+     f32_pack_run__avx512, {192, 256, 480},
+     {f32_winograd_f43_input__avx512, f32_winograd_f43_output__avx512, 96, 128}},
+    {"f32_gemm_6x16__avx2_fma", DType::f32, Isa::avx2_fma.features, 6, 16, f32_gemm_6x16__avx2_fma,
+     f32_pack_run__avx2, {48, 256, 512}, {f32_winograd_f43_input__avx2, f32_winograd_f43_output__avx2, 64, 128}},
 #endif
-    {"f32_gemm_4x16__scalar", Isa::scalar, 4, 16, f32_gemm_4x16__scalar, f32_pack_run__scalar,
-     {128, 256, 256}, {f32_winograd_f43_input__scalar, f32_winograd_f43_output__scalar, 64, 128}},
+    {"f32_gemm_4x16__scalar", DType::f32, Isa::scalar.features, 4, 16, f32_gemm_4x16__scalar,
+     f32_pack_run__scalar, {128, 256, 256},
+     {f32_winograd_f43_input__scalar, f32_winograd_f43_output__scalar, 64, 128}},
 };
 
 }  // namespace
 
 std::span<const GemmKernelInfo> gemm_kernels() { return kKernels; }
 
-const GemmKernelInfo& default_gemm_kernel(Isa isa) {
+std::vector<Isa> isas_with_distinct_kernels(DType dtype) {
+  std::vector<Isa> isas;
+  std::vector<const GemmKernelInfo*> seen;
+  for (const Isa& isa : supported_isas()) {
+    const GemmKernelInfo* kernel = &default_gemm_kernel(dtype, isa);
+    if (std::find(seen.begin(), seen.end(), kernel) != seen.end()) continue;
+    seen.push_back(kernel);
+    isas.push_back(isa);
+  }
+  return isas;
+}
+
+bool runnable(const GemmKernelInfo& kernel) { return cpu_features().contains(kernel.required); }
+
+const GemmKernelInfo& default_gemm_kernel(DType dtype, const Isa& isa) {
   for (const GemmKernelInfo& k : kKernels)
-    if (k.isa == isa) return k;
-  throw_internal("no GEMM kernel for ISA " + std::string(isa_name(isa)));
+    if (k.dtype == dtype && isa.features.contains(k.required)) return k;
+  throw_internal(std::string("no ") + dtype_name(dtype) + " GEMM kernel for ISA " + std::string(isa.name));
 }
 
 const GemmKernelInfo* find_gemm_kernel(std::string_view name) {
@@ -63,11 +82,11 @@ bool same_packed_a(const GemmKernelInfo& a, const GemmKernelInfo& b) {
 
 }  // namespace
 
-const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns) {
+const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns, const Isa& isa) {
   if (columns >= kernel.nr) return kernel;
   const GemmKernelInfo* best = &kernel;
   for (const GemmKernelInfo& k : kKernels)
-    if (same_packed_a(k, kernel) && isa_supported(k.isa) &&
+    if (k.dtype == kernel.dtype && same_packed_a(k, kernel) && isa.features.contains(k.required) &&
         round_up(columns, k.nr) < round_up(columns, best->nr))
       best = &k;
   return *best;

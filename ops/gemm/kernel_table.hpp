@@ -3,8 +3,9 @@
 #include <span>
 #include <string_view>
 
+#include "ffnet/core/dtype.hpp"
+#include "ops/cpu_features.hpp"
 #include "ops/gemm/gemm_kernel.hpp"
-#include "ops/isa.hpp"
 
 namespace ffnet::ops::gemm {
 
@@ -28,7 +29,8 @@ struct WinogradKernels {
 
 struct GemmKernelInfo {
   std::string_view name;
-  Isa isa;
+  DType dtype;            // of A, B and C
+  CpuFeatures required;   // what the CPU (and the network's ISA level) must have
   int mr;
   int nr;
   GemmMicrokernel run;
@@ -37,10 +39,16 @@ struct GemmKernelInfo {
   WinogradKernels winograd;
 };
 
-// All kernels built into the library, for every ISA (check isa_supported before running one).
+// All kernels built into the library, for every ISA (check runnable() before running one).
 std::span<const GemmKernelInfo> gemm_kernels();
-// The kernel to use for `isa`: the fastest one measured on FFNet's layer shapes.
-const GemmKernelInfo& default_gemm_kernel(Isa isa);
+// The ISA levels this CPU supports that choose different `dtype` kernels (the first of each):
+// what the tests and benches run through every kernel family with.
+std::vector<Isa> isas_with_distinct_kernels(DType dtype);
+// Whether this CPU has what `kernel` requires.
+bool runnable(const GemmKernelInfo& kernel);
+// The kernel for `dtype` at ISA level `isa`: the first of the table (in order of preference,
+// the fastest measured on FFNet's layer shapes first) whose required features `isa` has.
+const GemmKernelInfo& default_gemm_kernel(DType dtype, const Isa& isa);
 // By name (as in the table); null if there is none.
 const GemmKernelInfo* find_gemm_kernel(std::string_view name);
 
@@ -50,6 +58,7 @@ const GemmKernelInfo* find_gemm_kernel(std::string_view name);
 // 4x8 map (32 pixels) runs f32_gemm_6x16__avx2_fma instead of f32_gemm_6x64__avx512, which
 // would compute 64 columns. The results are the same: every kernel sums each element in the
 // same order.
-const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns);
+// Only kernels whose features `isa` has are considered.
+const GemmKernelInfo& kernel_for_columns(const GemmKernelInfo& kernel, int columns, const Isa& isa);
 
 }  // namespace ffnet::ops::gemm

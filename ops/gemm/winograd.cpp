@@ -228,12 +228,12 @@ std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShap
          (v_floats(kernel, shape) + m_floats(kernel, shape) + 2 * kAlignmentSlack);
 }
 
-void winograd_conv(const GemmKernelInfo& table_kernel, const ConvShape& shape,
+void winograd_conv(const GemmKernelInfo& table_kernel, const Isa& isa, const ConvShape& shape,
                    const float* packed, const float* bias, ConstBand in, Band out, RowRange rows,
                    const ConvEpilogue& epilogue, int threads, std::span<float> scratch) {
   threads = std::max(threads, 1);
   const Geometry g = geometry(table_kernel, out.view.dims.w, rows, threads);
-  const GemmKernelInfo& kernel = kernel_for_columns(table_kernel, g.tiles);
+  const GemmKernelInfo& kernel = kernel_for_columns(table_kernel, g.tiles, isa);
   const int copies = g.shared_blocks ? 1 : threads;
   const std::size_t v_size = v_floats(kernel, shape) + kAlignmentSlack;
   const std::size_t per_copy = v_size + m_floats(kernel, shape) + kAlignmentSlack;

@@ -44,7 +44,7 @@ RowRange winograd_input_rows(RowRange rows, int in_height);
 // stored in the band `out` (the residual laid out alike), from the band `in`, which must hold
 // winograd_input_rows(rows) (PackedConv::run_band checks both). The whole map: both bands
 // from row 0, rows [0, height). Bit-identical for any thread count and any band.
-void winograd_conv(const GemmKernelInfo& kernel, const ConvShape& shape, const float* packed,
+void winograd_conv(const GemmKernelInfo& kernel, const Isa& isa, const ConvShape& shape, const float* packed,
                    const float* bias, ConstBand in, Band out, RowRange rows,
                    const ConvEpilogue& epilogue, int threads, std::span<float> scratch);
 
