@@ -1,7 +1,7 @@
 // FFNet's convolution layers (bench_layers.hpp) three ways:
-//   conv/<layer>            PackedConv::run with the default kernel of the best ISA (exact)
+//   conv/<layer>            the conv op with the default kernel of the best ISA (exact)
 //   conv/<layer>/<kernel>   the same GEMM driven with another kernel of the table
-//   winograd/<layer>        PackedConv::run with Winograd F(4x4, 3x3) (3x3 stride-1 layers);
+//   winograd/<layer>        the conv op with Winograd F(4x4, 3x3) (3x3 stride-1 layers);
 //                           FLOPS counts the direct convolution's work, so it is comparable
 // and B packing alone (pack_b/<layer>). Eigen's GEMM on the same shapes: bench_eigen.cpp.
 #include <benchmark/benchmark.h>
@@ -14,22 +14,24 @@
 #include "bench_layers.hpp"
 #include "ops/gemm/conv_gemm.hpp"
 #include "ops/gemm/winograd.hpp"
+#include "tests/op_runner.hpp"
 
 namespace {
 
 using namespace ffnet;
 using namespace ffnet::bench;
 
-void packed_conv(benchmark::State& state, const Layer* layer, ops::ConvOptions options) {
+void conv_op(benchmark::State& state, const Layer* layer, ConvAlgorithm algorithm) {
   const int threads = int(state.range(0));
   LayerData d(*layer);
-  const ops::PackedConv conv(layer->shape, d.weight.data(), layer->bias ? d.bias.data() : nullptr,
-                             ops::best_isa(), options);
-  AlignedArray<float> scratch(conv.scratch_floats(d.in_dims, threads));
-  const ops::ConvEpilogue epilogue = d.epilogue();
-  for (auto _ : state)
-    conv.run(ConstView(d.input.data(), d.in_dims), View{d.output.data(), d.out_dims}, epilogue,
-             threads, {scratch.data(), scratch.size()});
+  const auto conv = ops::make_conv({.shape = layer->shape, .residual = layer->residual, .relu = true},
+                                   {d.weight.data(), d.weight.size()},
+                                   {d.bias.data(), layer->bias ? d.bias.size() : 0},
+                                   {.isa = ops::best_isa(), .conv_algorithm = algorithm});
+  const std::vector<ConstView> inputs = d.inputs();
+  const test::PlannedOp planned(*conv, test::dims_of(inputs), d.out_dims, threads);
+  state.SetLabel(planned.plan().algorithm);
+  for (auto _ : state) planned.run(inputs, View{d.output.data(), d.out_dims});
   set_flops(state, d.flops(layer->shape), threads);
 }
 
@@ -86,11 +88,10 @@ void register_block_size_sweep() {
 const bool registered = [] {
   for (const Layer& layer : kLayers) {
     const std::string name = layer.name;
-    benchmark::RegisterBenchmark(("conv/" + name).c_str(), packed_conv, &layer, ops::ConvOptions{})
+    benchmark::RegisterBenchmark(("conv/" + name).c_str(), conv_op, &layer, ConvAlgorithm::exact)
         ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     if (ops::gemm::winograd_applies(layer.shape))
-      benchmark::RegisterBenchmark(("winograd/" + name).c_str(), packed_conv, &layer,
-                                   ops::ConvOptions{.winograd = true})
+      benchmark::RegisterBenchmark(("winograd/" + name).c_str(), conv_op, &layer, ConvAlgorithm::winograd)
           ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     for (const auto& kernel : ops::gemm::gemm_kernels()) {
       if (kernel.required == ops::Isa::scalar.features) continue;

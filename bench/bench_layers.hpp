@@ -3,6 +3,8 @@
 // their data. GFLOP/s counts 2 * M * N * K per run (padding taps included).
 #include <benchmark/benchmark.h>
 
+#include <vector>
+
 #include "bench_peak.hpp"
 #include "ffnet/core/aligned_buffer.hpp"
 #include "ops/conv.hpp"
@@ -66,8 +68,11 @@ struct LayerData {
     for (AlignedArray<float>* b : {&input, &weight, &bias, &residual})
       for (std::size_t i = 0; i < b->size(); ++i) b->data()[i] = float(i % 13) * 0.01f - 0.05f;
   }
-  ops::ConvEpilogue epilogue() const {
-    return {residual.size() ? ConstView(residual.data(), out_dims) : ConstView(), true};
+  // The op's inputs: the input, and the residual where the layer has one.
+  std::vector<ConstView> inputs() const {
+    std::vector<ConstView> views{ConstView(input.data(), in_dims)};
+    if (residual.size()) views.push_back(ConstView(residual.data(), out_dims));
+    return views;
   }
   double flops(const ConvShape& s) const {
     return 2.0 * s.out_channels * double(out_dims.plane()) * ops::gemm::conv_gemm_k(s);

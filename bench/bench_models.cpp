@@ -40,7 +40,7 @@ void forward(benchmark::State& state, Row row, LoadOptions options) {
   Tensor output;
   net.forward(input, output, workspace);  // plans and allocates
   for (auto _ : state) net.forward(input, output, workspace);
-  const double flops = graph_flops(net.graph(), infer_dims(net.graph(), input.image_dims()));
+  const double flops = net.flops(input.image_dims());
   bench::set_flops(state, flops, threads);
 }
 
@@ -48,8 +48,9 @@ const bool registered = [] {
   for (const Row& row : kRows) {
     const std::string name = std::string(row.model) + "@" + std::to_string(row.height) + "x" +
                              std::to_string(row.width);
-    for (const auto& [prefix, winograd] : {std::pair{"model/", true}, std::pair{"model_exact/", false}})
-      benchmark::RegisterBenchmark((prefix + name).c_str(), forward, row, LoadOptions{.winograd = winograd})
+    for (const auto& [prefix, algorithm] :
+         {std::pair{"model/", ConvAlgorithm::fastest}, std::pair{"model_exact/", ConvAlgorithm::exact}})
+      benchmark::RegisterBenchmark((prefix + name).c_str(), forward, row, LoadOptions{.conv_algorithm = algorithm})
           ->ArgName("threads")->Arg(1)->Arg(2)->Iterations(5)->UseRealTime()
           ->Unit(benchmark::kMillisecond);
   }

@@ -109,7 +109,7 @@ class Segmenter {
     const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const double gflop = ffnet::graph_flops(net_.graph(), ffnet::infer_dims(net_.graph(), input.image_dims())) * 1e-9;
+    const double gflop = net_.flops(input.image_dims()) * 1e-9;
     std::printf("median_ms=%.3f min_ms=%.3f peak_rss_mb=%.1f gflop=%.2f\n", median, ms.front(),
                 double(usage.ru_maxrss) / 1024.0, gflop);
   }

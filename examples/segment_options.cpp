@@ -69,8 +69,8 @@ SegmentOptions parse_segment_options(int argc, char** argv) {
   o.input = args.required("input");
   o.load.model = args.get("model");
   o.load.reference_ops = args.has("reference");
-  o.load.winograd = !args.has("exact");
-  if (args.has("isa")) o.load.isa = ops::parse_isa(args.get("isa"));
+  if (args.has("exact")) o.load.conv_algorithm = ConvAlgorithm::exact;
+  o.load.isa = args.get("isa");
   o.labels = args.get("labels");
   o.color = args.get("color");
   o.overlay = args.get("overlay");

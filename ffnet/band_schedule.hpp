@@ -10,31 +10,22 @@
 #include <cstddef>
 #include <vector>
 
+#include "ffnet/core/tensor.hpp"
 #include "ffnet/graph.hpp"
 #include "ops/band.hpp"
 
 namespace ffnet {
 
 struct BandedPair {
-  std::size_t producer = 0;  // node index: a convolution without residual
-  std::size_t consumer = 0;  // producer + 1: the only reader of the producer's output
-  // The consumer's window over the producer's output rows.
-  int kernel = 1;
-  int stride = 1;
-  int pad = 0;
-  // Bands start on multiples of these output rows (4 for Winograd's tiles, else 1); an
-  // aligned consumer reads the window of its whole aligned rows.
-  int producer_alignment = 1;
-  int consumer_alignment = 1;
+  std::size_t producer = 0;  // node index: one input, no other reader of its output than...
+  std::size_t consumer = 0;  // producer + 1: one input, the producer's output
 };
 
-// The pairs above that the graph has. `bandable_conv[i]` says node i is a convolution that
-// can run in bands (the reference ops cannot); `winograd_conv[i]` that it runs Winograd. A
-// producer has no residual and its output is read by its consumer alone; a consumer is a
-// max-pool or a square convolution without residual.
-std::vector<BandedPair> find_banded_pairs(const Graph& graph,
-                                          const std::vector<bool>& bandable_conv,
-                                          const std::vector<bool>& winograd_conv);
+// The pairs above that the graph has: the first node whose op runs in bands (FFNet's first
+// convolution) with its successor, and the node making the graph's output with the one before
+// it. `runs_in_bands[i]` says node i's op can (the reference ops cannot). A producer has one
+// input and its output is read by its consumer alone, which has one input too.
+std::vector<BandedPair> find_banded_pairs(const Graph& graph, const std::vector<bool>& runs_in_bands);
 
 // One band: the consumer's output rows, the producer's rows they read, the producer's rows
 // computed for this band (possibly none), and the producer's rows in the buffer while the
@@ -53,10 +44,9 @@ struct BandPlan {
 
 // Bands of about `band_bytes` of the producer's output `mid` (whole rows, at least one
 // aligned consumer row per band), for a consumer output `consumer_height` rows high; 4x that
-// when either side runs Winograd. The default kBandBytes is big enough for efficient GEMMs
-// and small enough to stay in cache.
-inline constexpr std::size_t kBandBytes = std::size_t{2} << 20;
-BandPlan plan_bands(const BandedPair& pair, Dims mid, int consumer_height,
-                    std::size_t band_bytes = kBandBytes);
+// when either side needs aligned bands (Winograd). The windows are the ops' (for their plans);
+// the consumer's is its window over the producer's output rows.
+BandPlan plan_bands(const ops::BandWindow& producer, const ops::BandWindow& consumer, Dims mid, int consumer_height,
+                    std::size_t band_bytes);
 
 }  // namespace ffnet

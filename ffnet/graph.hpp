@@ -1,14 +1,15 @@
 #pragma once
 // A model as a list of nodes in execution order over numbered values (activations). The
 // graph names the checkpoint tensors each node needs, so the same description yields the
-// expected tensor list, the shapes for any input size, and the executable network.
+// expected tensor list, the shapes for any input size, and the executable network. Every node
+// has the same form: an op's parameters applied to input values, making one output value.
 #include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "ffnet/model_config.hpp"
 #include "ffnet/core/tensor.hpp"
+#include "ffnet/model_config.hpp"
 #include "ops/conv.hpp"
 #include "ops/pooling.hpp"
 #include "ops/resize.hpp"
@@ -18,79 +19,47 @@ namespace ffnet {
 using ValueId = int;
 inline constexpr ValueId kNoValue = -1;
 
-// Where a convolution's parameters live in the checkpoint.
+// The parameters of each kind of node. Checkpoint tensors are named by their keys.
+
+// out = relu?(bn(conv(input)) + residual); inputs [input] or [input, residual].
 struct ConvParams {
+  ops::ConvShape shape;
   std::string weight;     // OIHW
   std::string bias;       // the conv's own bias, or empty
   std::string batchnorm;  // prefix of <p>.weight/.bias/.running_mean/.running_var, or empty
-};
-
-// out = relu?(bn(conv(input)) + residual)
-struct ConvNode {
-  std::string name;
-  ops::ConvShape shape;
-  ConvParams params;
   bool relu = false;
-  ValueId input = kNoValue;
-  ValueId residual = kNoValue;
-  ValueId output = kNoValue;
 };
-
-struct MaxPoolNode {
-  std::string name;
+struct MaxPoolParams {
   ops::MaxPoolShape shape;
-  ValueId input = kNoValue;
-  ValueId output = kNoValue;
 };
-
-// out = resize(input, to the height and width of `size_of`) + add
-struct ResizeNode {
-  std::string name;
+// out = resize(input, to the height and width of the node's shape_of value) [+ add]; inputs
+// [input] or [input, add].
+struct ResizeParams {
   ops::ResizeMode mode = ops::ResizeMode::bilinear_align_corners;
-  ValueId input = kNoValue;
-  ValueId size_of = kNoValue;
-  ValueId add = kNoValue;
-  ValueId output = kNoValue;
 };
-
-struct ConcatNode {
-  std::string name;
-  std::vector<ValueId> inputs;
-  ValueId output = kNoValue;
-};
-
-struct SmoothingNode {
-  std::string name;
+struct ConcatParams {};  // along channels, inputs in order
+struct SmoothingParams {
   std::string weight;  // [C, 1, 5, 5]
-  ValueId input = kNoValue;
-  ValueId output = kNoValue;
 };
-
-struct AddNode {
-  std::string name;
-  ValueId a = kNoValue;
-  ValueId b = kNoValue;
-  ValueId output = kNoValue;
-};
-
-struct GlobalPoolNode {
-  std::string name;
-  ValueId input = kNoValue;
-  ValueId output = kNoValue;  // C x 1 x 1
-};
-
-struct LinearNode {
-  std::string name;
+struct AddParams {};  // inputs [a, b]
+struct GlobalPoolParams {};  // output C x 1 x 1
+struct LinearParams {
   std::string weight;  // [out, in]
   std::string bias;    // [out]
   int in_features = 0;
   int out_features = 0;
-  ValueId input = kNoValue;
-  ValueId output = kNoValue;
 };
 
-using Node = std::variant<ConvNode, MaxPoolNode, ResizeNode, ConcatNode, SmoothingNode, AddNode,
-                          GlobalPoolNode, LinearNode>;
+using NodeParams = std::variant<ConvParams, MaxPoolParams, ResizeParams, ConcatParams, SmoothingParams, AddParams,
+                                GlobalPoolParams, LinearParams>;
+
+struct Node {
+  std::string name;
+  NodeParams params;
+  std::vector<ValueId> inputs;   // the values whose data the op reads, in its order
+  ValueId output = kNoValue;
+  ValueId shape_of = kNoValue;   // resize: the value whose height and width the output takes
+};
 
 struct Graph {
   std::vector<Node> nodes;               // execution order
@@ -99,20 +68,16 @@ struct Graph {
   ValueId output = kNoValue;
 
   int value_count() const { return int(value_names.size()); }
-  ValueId find_value(const std::string& name) const;
 };
 
 Graph build_graph(const ModelConfig& config);
 
+// The kind of a node, as profiles show it: "conv", "max_pool", "resize", ...
+const char* node_kind(const Node& node);
+
 // Dims of every value for an input of `input` (throws ffnet::Error(input) when the size is
 // too small for some layer).
 std::vector<Dims> infer_dims(const Graph& graph, Dims input);
-
-// Inputs and output of a node, for liveness and shape inference.
-std::vector<ValueId> node_inputs(const Node& node);
-ValueId node_output(const Node& node);
-const std::string& node_name(const Node& node);
-const char* node_kind(const Node& node);
 
 // Floating-point operations of a node producing `output` (2 per multiply-add for convs and
 // the linear layer; one per output element for the cheap ops).

@@ -16,7 +16,8 @@ class Builder {
     graph_.input = x;
     if (config_.pre_down) {
       ValueId smoothed = value("smoothing");
-      graph_.nodes.push_back(SmoothingNode{"smoothing", "smoothing.weight", x, smoothed});
+      graph_.nodes.push_back({.name = "smoothing", .params = SmoothingParams{"smoothing.weight"}, .inputs = {x},
+                              .output = smoothed});
       x = smoothed;
     }
     std::array<ValueId, 4> features = backbone(x);
@@ -34,13 +35,25 @@ class Builder {
     return ValueId(graph_.value_names.size() - 1);
   }
 
+  // Where a convolution's parameters live in the checkpoint: weight, own bias, batch norm.
+  struct ConvKeys {
+    std::string weight, bias, batchnorm;
+  };
+
   // conv (+ BN) (+ residual) (+ ReLU) as one node whose output is a new value `out_name`.
   ValueId conv(const std::string& name, ValueId input, int in_ch, int out_ch, int kernel, int stride,
-               int pad, ConvParams params, bool relu, ValueId residual = kNoValue,
+               int pad, ConvKeys keys, bool relu, ValueId residual = kNoValue,
                const std::string& out_name = "") {
     ValueId out = value(out_name.empty() ? name : out_name);
-    ConvNode node{name, {in_ch, out_ch, kernel, kernel, stride, pad}, std::move(params), relu,
-                  input, residual, out};
+    Node node{.name = name,
+              .params = ConvParams{.shape = {in_ch, out_ch, kernel, kernel, stride, pad},
+                                   .weight = std::move(keys.weight),
+                                   .bias = std::move(keys.bias),
+                                   .batchnorm = std::move(keys.batchnorm),
+                                   .relu = relu},
+              .inputs = {input},
+              .output = out};
+    if (residual != kNoValue) node.inputs.push_back(residual);
     graph_.nodes.push_back(std::move(node));
     return out;
   }
@@ -68,7 +81,7 @@ class Builder {
       case Stem::A: {
         ValueId c = conv(p + "conv1", x, 3, 64, 7, 2, 3, {p + "conv1.weight", "", p + "bn1"}, true);
         stem = value("stem");
-        graph_.nodes.push_back(MaxPoolNode{p + "maxpool", {3, 2, 1}, c, stem});
+        graph_.nodes.push_back({.name = p + "maxpool", .params = MaxPoolParams{{3, 2, 1}}, .inputs = {c}, .output = stem});
         break;
       }
       case Stem::B: {
@@ -124,9 +137,14 @@ class Builder {
     return conv_bn(prefix + ".conv3", prefix + ".bn3", h, planes, 4 * planes, 1, 1, true, skip, out_name);
   }
 
+  // resize x to the size of `like`, + `add` unless it is kNoValue. Mobile models upsample
+  // nearest, the others bilinearly with align_corners=True (spec section 5).
   ValueId upsample_add(const std::string& name, ValueId x, ValueId like, ValueId add) {
     ValueId out = value(name);
-    graph_.nodes.push_back(ResizeNode{name, config_.upsampling(), x, like, add, out});
+    const ops::ResizeMode mode = config_.mobile ? ops::ResizeMode::nearest : ops::ResizeMode::bilinear_align_corners;
+    Node node{.name = name, .params = ResizeParams{mode}, .inputs = {x}, .output = out, .shape_of = like};
+    if (add != kNoValue) node.inputs.push_back(add);
+    graph_.nodes.push_back(std::move(node));
     return out;
   }
 
@@ -153,14 +171,15 @@ class Builder {
   }
 
   ValueId segmentation_head(const std::array<ValueId, 4>& s) {
-    ConcatNode concat{"head.layers.2", {s[0]}, kNoValue};
+    Node concat{.name = "head.layers.2", .params = ConcatParams{}, .inputs = {s[0]}};
     for (int k = 1; k < 4; ++k)
       concat.inputs.push_back(upsample_add("head.layers.2.up" + std::to_string(k), s[std::size_t(k)], s[0], kNoValue));
     concat.output = value("concat");
-    graph_.nodes.push_back(concat);
+    const ValueId concatenated = concat.output;
+    graph_.nodes.push_back(std::move(concat));
     const std::string p = "head.layers.3.last_layer.";
     const SegHeadConfig& seg = config_.seg;
-    ValueId h = conv(p + "0", concat.output, config_.up.output_sum(), seg.mid_width, 3, 1, 1,
+    ValueId h = conv(p + "0", concatenated, config_.up.output_sum(), seg.mid_width, 3, 1, 1,
                      {p + "0.weight", p + "0.bias", p + "1"}, true);
     return conv(p + "3", h, seg.mid_width, kCityscapesClasses, seg.last_kernel, 1, seg.last_kernel / 2,
                 {p + "3.weight", p + "3.bias", ""}, false, kNoValue, "output");
@@ -181,17 +200,20 @@ class Builder {
                           {d + ".0.weight", d + ".0.bias", d + ".1"}, true);
       ValueId e = expansion(i + 1);
       ValueId sum = value(p + "sum" + std::to_string(i + 1));
-      graph_.nodes.push_back(AddNode{p + "sum" + std::to_string(i + 1), e, down, sum});
+      graph_.nodes.push_back({.name = p + "sum" + std::to_string(i + 1), .params = AddParams{}, .inputs = {e, down},
+                              .output = sum});
       y = sum;
     }
     ValueId final_out = conv(p + "final_layer.0", y, 1024, 2048, 1, 1, 0,
                              {p + "final_layer.0.weight", p + "final_layer.0.bias", p + "final_layer.1"},
                              true, kNoValue, "head_final");
     ValueId pooled = value("pooled");
-    graph_.nodes.push_back(GlobalPoolNode{p + "avgpool", final_out, pooled});
+    graph_.nodes.push_back({.name = p + "avgpool", .params = GlobalPoolParams{}, .inputs = {final_out}, .output = pooled});
     ValueId out = value("output");
-    graph_.nodes.push_back(LinearNode{p + "classifier", p + "classifier.weight", p + "classifier.bias",
-                                      2048, kImageNetClasses, pooled, out});
+    graph_.nodes.push_back({.name = p + "classifier",
+                            .params = LinearParams{p + "classifier.weight", p + "classifier.bias", 2048, kImageNetClasses},
+                            .inputs = {pooled},
+                            .output = out});
     return out;
   }
 };

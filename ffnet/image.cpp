@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "ffnet/core/atomic_file.hpp"
-#include "ops/bilinear_taps.hpp"
+#include "ops/resize_taps.hpp"
 #include "ffnet/core/error.hpp"
 #include "ffnet/image_structure.hpp"
 
@@ -121,19 +121,19 @@ Tensor image_to_input(const Image& image) {
 Tensor resize_bilinear(const Tensor& input, int height, int width, int threads) {
   const Dims in = input.image_dims();
   Tensor out({input.batch(), in.c, height, width});
-  const auto ty = bilinear_taps(in.h, height, false);
-  const auto tx = bilinear_taps(in.w, width, false);
+  const auto ty = ops::bilinear_taps(in.h, height, false);
+  const auto tx = ops::bilinear_taps(in.w, width, false);
   const int planes = input.batch() * in.c;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int p = 0; p < planes; ++p) {
     const float* src = input.data() + std::size_t(p) * in.plane();
     float* dst = out.data() + std::size_t(p) * std::size_t(height) * std::size_t(width);
     for (int y = 0; y < height; ++y) {
-      const BilinearTap& a = ty[std::size_t(y)];
+      const ops::BilinearTap& a = ty[std::size_t(y)];
       const float* r0 = src + std::size_t(a.i0) * std::size_t(in.w);
       const float* r1 = src + std::size_t(a.i1) * std::size_t(in.w);
       for (int x = 0; x < width; ++x) {
-        const BilinearTap& b = tx[std::size_t(x)];
+        const ops::BilinearTap& b = tx[std::size_t(x)];
         dst[std::size_t(y) * std::size_t(width) + std::size_t(x)] =
             a.w0 * (b.w0 * r0[b.i0] + b.w1 * r0[b.i1]) + a.w1 * (b.w0 * r1[b.i0] + b.w1 * r1[b.i1]);
       }

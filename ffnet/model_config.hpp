@@ -6,7 +6,6 @@
 #include <string_view>
 #include <vector>
 
-#include "ops/resize.hpp"
 
 namespace ffnet {
 
@@ -55,9 +54,6 @@ struct ModelConfig {
   bool mobile = false;
   bool pre_down = false;
 
-  ops::ResizeMode upsampling() const {
-    return mobile ? ops::ResizeMode::nearest : ops::ResizeMode::bilinear_align_corners;
-  }
   int classes() const { return task == Task::segmentation ? kCityscapesClasses : kImageNetClasses; }
 };
 

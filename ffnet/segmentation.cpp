@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "ops/bilinear_taps.hpp"
+#include "ops/resize_taps.hpp"
 #include "ffnet/core/error.hpp"
 
 namespace ffnet {
@@ -12,14 +12,14 @@ namespace ffnet {
 std::vector<std::uint8_t> label_map(ConstView logits, int height, int width, bool align_corners, int threads) {
   const Dims d = logits.dims;
   if (d.c < 1 || d.c > 255) throw_internal("label_map: unsupported channel count");
-  const std::vector<BilinearTap> ty = bilinear_taps(d.h, height, align_corners);
-  const std::vector<BilinearTap> tx = bilinear_taps(d.w, width, align_corners);
+  const std::vector<ops::BilinearTap> ty = ops::bilinear_taps(d.h, height, align_corners);
+  const std::vector<ops::BilinearTap> tx = ops::bilinear_taps(d.w, width, align_corners);
   std::vector<std::uint8_t> labels(std::size_t(height) * std::size_t(width));
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int y = 0; y < height; ++y) {
-    const BilinearTap& a = ty[std::size_t(y)];
+    const ops::BilinearTap& a = ty[std::size_t(y)];
     for (int x = 0; x < width; ++x) {
-      const BilinearTap& b = tx[std::size_t(x)];
+      const ops::BilinearTap& b = tx[std::size_t(x)];
       int best = 0;
       float best_value = 0;
       for (int c = 0; c < d.c; ++c) {

@@ -3,56 +3,119 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "ops/checks.hpp"
 #include "ops/linear_dot.hpp"
+#include "ops/reference.hpp"
 
 namespace ffnet::ops {
+namespace {
 
-void add(ConstView a, ConstView b, View out, int threads) {
-  detail::check_threads("add", threads);
-  detail::check_same_dims("add", "second operand", b.dims, a.dims);
-  detail::check_same_dims("add", "output", out.dims, a.dims);
-  constexpr std::size_t block = 16384;
-  const std::size_t n = a.dims.size();
-  const auto blocks = std::int64_t((n + block - 1) / block);
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (std::int64_t k = 0; k < blocks; ++k) {
-    const std::size_t begin = std::size_t(k) * block, end = std::min(n, begin + block);
-    const float* pa = a.data;
-    const float* pb = b.data;
-    float* po = out.data;
-    for (std::size_t i = begin; i < end; ++i) po[i] = pa[i] + pb[i];
+class Add final : public Op {
+ public:
+  std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
+    detail::check_input_count("add", in.size(), 2);
+    detail::check_same_dims("add", "second operand", in[1], in[0]);
+    detail::check_same_dims("add", "output", out, in[0]);
+    return Op::reshape(in, out, 1);
   }
+
+  void run(const OpPlan&, std::span<const AnyView> in, AnyView out_view, const RunContext& ctx) const override {
+    const ConstView a = in[0].as<const float>(), b = in[1].as<const float>();
+    const View out = out_view.as<float>();
+    // Work items of 16384 floats (64 KiB of each operand): the loop overhead is nothing next to
+    // them, and there are enough for the threads to finish together on FFNet's maps.
+    constexpr std::size_t kBlock = 16384;
+    const std::size_t n = out.dims.size();
+    const auto blocks = std::int64_t((n + kBlock - 1) / kBlock);
+#pragma omp parallel for schedule(static) num_threads(ctx.threads)
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      const std::size_t begin = std::size_t(k) * kBlock, end = std::min(n, begin + kBlock);
+      const float* pa = a.data;
+      const float* pb = b.data;
+      float* po = out.data;
+      for (std::size_t i = begin; i < end; ++i) po[i] = pa[i] + pb[i];
+    }
+  }
+};
+
+class Concat final : public Op {
+ public:
+  std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
+    detail::check_concat(in, out);
+    return Op::reshape(in, out, 1);
+  }
+
+  // Each input's planes are copied whole, threads splitting each input's channels.
+  void run(const OpPlan&, std::span<const AnyView> in, AnyView out_view, const RunContext& ctx) const override {
+    const View out = out_view.as<float>();
+    const std::size_t plane_bytes = out.dims.plane() * sizeof(float);
+#pragma omp parallel num_threads(ctx.threads)
+    {
+      int first = 0;
+      for (const AnyView& any : in) {
+        const ConstView part = any.as<const float>();
+#pragma omp for schedule(static)
+        for (int c = 0; c < part.dims.c; ++c) std::memcpy(out.channel(first + c), part.channel(c), plane_bytes);
+        first += part.dims.c;
+      }
+    }
+  }
+};
+
+class Linear final : public Op {
+ public:
+  Linear(std::span<const float> weight, std::span<const float> bias, int in_features, int out_features)
+      : weight_(weight.size()), bias_(bias.size()), in_features_(in_features), out_features_(out_features) {
+    std::copy(weight.begin(), weight.end(), weight_.data());
+    std::copy(bias.begin(), bias.end(), bias_.data());
+  }
+
+  std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
+    detail::check_input_count("linear", in.size(), 1);
+    detail::check_linear_views(in[0], out, in_features_, out_features_);
+    return Op::reshape(in, out, 1);
+  }
+
+  void run(const OpPlan&, std::span<const AnyView> in, AnyView out, const RunContext& ctx) const override {
+    const float* x = in[0].as<const float>().data;
+    float* y = out.as<float>().data;
+    constexpr int kGroup = 4;  // rows sharing each load of x
+    const int groups = (out_features_ + kGroup - 1) / kGroup;
+#pragma omp parallel for schedule(static) num_threads(ctx.threads)
+    for (int g = 0; g < groups; ++g) {
+      const int first = g * kGroup;
+      const float* w = weight_.data() + std::size_t(first) * std::size_t(in_features_);
+      dot_rows(w, std::min(kGroup, out_features_ - first), in_features_, x, y + first);
+      if (bias_.size())
+        for (int o = first; o < std::min(first + kGroup, out_features_); ++o) y[o] += bias_.data()[o];
+    }
+  }
+
+  std::size_t weight_bytes() const override { return (weight_.size() + bias_.size()) * sizeof(float); }
+
+ private:
+  AlignedArray<float> weight_, bias_;
+  int in_features_, out_features_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_add(const OpConfig& config) {
+  if (config.reference) return reference::make_add();
+  return std::make_unique<Add>();
 }
 
-void concat_channels(std::span<const ConstView> inputs, View out, int threads) {
-  detail::check_threads("concat_channels", threads);
-  detail::check_concat(inputs, out.dims);
-  std::vector<const float*> sources;  // the input plane of each output channel
-  sources.reserve(std::size_t(out.dims.c));
-  for (const ConstView& in : inputs)
-    for (int c = 0; c < in.dims.c; ++c) sources.push_back(in.channel(c));
-  const std::size_t plane_bytes = out.dims.plane() * sizeof(float);
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int c = 0; c < out.dims.c; ++c) std::memcpy(out.channel(c), sources[std::size_t(c)], plane_bytes);
+std::unique_ptr<Op> make_concat(const OpConfig& config) {
+  if (config.reference) return reference::make_concat();
+  return std::make_unique<Concat>();
 }
 
-void linear(const float* weight, const float* bias, int in_features, int out_features,
-            const float* x, float* y, int threads) {
-  detail::check_threads("linear", threads);
-  if (in_features < 1 || out_features < 1) throw_internal("linear: empty layer");
-  constexpr int group = 4;  // rows sharing each load of x
-  const int groups = (out_features + group - 1) / group;
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int g = 0; g < groups; ++g) {
-    const int first = g * group;
-    const float* w = weight + std::size_t(first) * std::size_t(in_features);
-    dot_rows(w, std::min(group, out_features - first), in_features, x, y + first);
-    if (bias)
-      for (int o = first; o < std::min(first + group, out_features); ++o) y[o] += bias[o];
-  }
+std::unique_ptr<Op> make_linear(std::span<const float> weight, std::span<const float> bias, int in_features,
+                                int out_features, const OpConfig& config) {
+  detail::check_linear(weight.size(), bias.size(), in_features, out_features);
+  if (config.reference) return reference::make_linear(weight, bias, in_features, out_features);
+  return std::make_unique<Linear>(weight, bias, in_features, out_features);
 }
 
 }  // namespace ffnet::ops

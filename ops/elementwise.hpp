@@ -1,20 +1,22 @@
 #pragma once
-// Element-wise and data-movement ops: add, channel concat, fully connected layer.
+// Element-wise and data-movement ops: add, channel concat, the fully connected layer.
+#include <memory>
 #include <span>
 
 #include "ffnet/core/tensor.hpp"
+#include "ops/op.hpp"
 
 namespace ffnet::ops {
 
-// out = a + b (all the same dims; out may alias a or b).
-void add(ConstView a, ConstView b, View out, int threads);
+// out = a + b (inputs a and b of the output's dims; out may alias either).
+std::unique_ptr<Op> make_add(const OpConfig& config);
 
-// Concatenate along channels: out = [inputs[0]; inputs[1]; ...]; heights and widths must
-// match and the channel counts must sum to out's.
-void concat_channels(std::span<const ConstView> inputs, View out, int threads);
+// out = [in0; in1; ...] along channels: heights and widths match, channels sum to the output's.
+std::unique_ptr<Op> make_concat(const OpConfig& config);
 
-// y[o] = bias[o] + sum_i weight[o * in_features + i] * x[i]  (bias may be null).
-void linear(const float* weight, const float* bias, int in_features, int out_features,
-            const float* x, float* y, int threads);
+// y[o] = bias[o] + sum_i weight[o * in_features + i] * x[i]: input in_features x 1 x 1, output
+// out_features x 1 x 1; bias may be empty (zero).
+std::unique_ptr<Op> make_linear(std::span<const float> weight, std::span<const float> bias, int in_features,
+                                int out_features, const OpConfig& config);
 
 }  // namespace ffnet::ops

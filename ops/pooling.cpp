@@ -3,9 +3,10 @@
 #include "ops/pooling.hpp"
 
 #include <algorithm>
-#include <vector>
+#include <omp.h>
 
 #include "ops/checks.hpp"
+#include "ops/reference.hpp"
 
 namespace ffnet::ops {
 namespace {
@@ -40,8 +41,7 @@ Interior interior_columns(const MaxPoolShape& s, int in_w, int out_w) {
 // dst[x] = max of the window of output column x over the column maxima `cm`. Interior columns
 // go tap by tap over the whole range (strided loads the compiler vectorises); the clipped
 // border windows one by one. Both visit a window's columns left to right.
-void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior interior,
-                      float* dst, int out_w) {
+void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior interior, float* dst, int out_w) {
   auto clipped = [&](int x) {
     const Window wx = window(s, x, in_w);
     float best = cm[wx.first];
@@ -56,67 +56,118 @@ void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior
   for (int x = interior.last; x < out_w; ++x) clipped(x);
 }
 
-}  // namespace
+// Each thread's column maxima (one input row's width) live in the scratch.
+struct MaxPoolPlan : OpPlan {
+  std::size_t row_floats = 0;
+};
 
-void max_pool(const MaxPoolShape& s, ConstView in, View out, int threads) {
-  detail::check_same_dims("max_pool", "output", out.dims, max_pool_output_dims(s, in.dims));
-  max_pool_band(s, {in, 0, in.dims.h}, {out, 0, out.dims.h}, {0, out.dims.h}, threads);
-}
+class MaxPool final : public Op {
+ public:
+  explicit MaxPool(const MaxPoolShape& shape) : shape_(shape) {}
 
-void max_pool_band(const MaxPoolShape& s, ConstBand in_band, Band out_band, RowRange out_rows,
-                   int threads) {
-  detail::check_threads("max_pool", threads);
-  const ConstView in = in_band.view;
-  const View out = out_band.view;
-  const Dims full_out = max_pool_output_dims(s, {in.dims.c, in_band.height, in.dims.w});
-  const RowRange need = input_rows(out_rows.first, out_rows.last, s.kernel, s.stride, s.pad,
-                                   in_band.height);
-  if (out.dims.c != full_out.c || out.dims.w != full_out.w || out_band.height != full_out.h ||
-      out_rows.first < out_band.row0 || out_rows.last > out_band.row0 + out.dims.h ||
-      need.first < in_band.row0 || need.last > in_band.row0 + in.dims.h)
-    throw_internal("max_pool_band: the bands do not fit the pooling");
-  const int band_h = out_rows.last - out_rows.first;
-  const int rows = out.dims.c * band_h;
-  const int in_w = in.dims.w;
-  const Interior interior = interior_columns(s, in_w, out.dims.w);
+  std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int threads) const override {
+    detail::check_input_count("max_pool", in.size(), 1);
+    detail::check_threads("max_pool", threads);
+    detail::check_same_dims("max_pool", "output", out, max_pool_output_dims(shape_, in[0]));
+    auto plan = std::make_unique<MaxPoolPlan>();
+    plan->algorithm = "column then row maxima";
+    plan->row_floats = (std::size_t(in[0].w) + 15) / 16 * 16;  // whole cache lines per thread
+    plan->scratch_bytes = std::size_t(threads) * plan->row_floats * sizeof(float);
+    return plan;
+  }
 
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<float> column_max(std::size_t(in_w), 0.0f);
+  void run(const OpPlan& plan, std::span<const AnyView> in, AnyView out, const RunContext& ctx) const override {
+    const ConstView from = in[0].as<const float>();
+    const View to = out.as<float>();
+    run_rows(static_cast<const MaxPoolPlan&>(plan), {from, 0, from.dims.h}, {to, 0, to.dims.h}, {0, to.dims.h}, ctx);
+  }
+
+  bool runs_in_bands() const override { return true; }
+  BandWindow band_window(const OpPlan&) const override { return {shape_.kernel, shape_.stride, shape_.pad, 1}; }
+  void run_band(const OpPlan& plan, AnyBand in, AnyBand out, RowRange rows, const RunContext& ctx) const override {
+    run_rows(static_cast<const MaxPoolPlan&>(plan), band_as<const float>(in), band_as<float>(out), rows, ctx);
+  }
+
+ private:
+  // Output rows `rows` (stored in `out_band`) from `in_band`, which must hold every input row they read.
+  void run_rows(const MaxPoolPlan& plan, ConstBand in_band, Band out_band, RowRange out_rows,
+                const RunContext& ctx) const {
+    const MaxPoolShape& s = shape_;
+    const ConstView in = in_band.view;
+    const View out = out_band.view;
+    const Dims full_out = max_pool_output_dims(s, {in.dims.c, in_band.height, in.dims.w});
+    const RowRange need = input_rows(out_rows.first, out_rows.last, s.kernel, s.stride, s.pad, in_band.height);
+    if (out.dims.c != full_out.c || out.dims.w != full_out.w || out_band.height != full_out.h ||
+        out_rows.first < out_band.row0 || out_rows.last > out_band.row0 + out.dims.h || need.first < in_band.row0 ||
+        need.last > in_band.row0 + in.dims.h || std::size_t(in.dims.w) > plan.row_floats ||
+        ctx.scratch.size() < plan.scratch_bytes)
+      throw_internal("max_pool: the bands or the scratch do not fit the pooling");
+    const int band_h = out_rows.last - out_rows.first;
+    const int rows = out.dims.c * band_h;
+    const int in_w = in.dims.w;
+    const Interior interior = interior_columns(s, in_w, out.dims.w);
+    float* scratch = scratch_at<float>(ctx, 0);
+#pragma omp parallel num_threads(ctx.threads)
+    {
+      float* cm = scratch + std::size_t(omp_get_thread_num()) * plan.row_floats;
 #pragma omp for schedule(static)
-    for (int r = 0; r < rows; ++r) {
-      const int c = r / band_h;
-      const int y = out_rows.first + r % band_h;  // in the whole map
-      const Window wy = window(s, y, in_band.height);
-      float* cm = column_max.data();
-      std::copy_n(in.row(c, wy.first - in_band.row0), in_w, cm);
-      for (int iy = wy.first + 1; iy < wy.last; ++iy) {
-        const float* src = in.row(c, iy - in_band.row0);
-        for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
+      for (int r = 0; r < rows; ++r) {
+        const int c = r / band_h;
+        const int y = out_rows.first + r % band_h;  // in the whole map
+        const Window wy = window(s, y, in_band.height);
+        std::copy_n(in.row(c, wy.first - in_band.row0), in_w, cm);
+        for (int iy = wy.first + 1; iy < wy.last; ++iy) {
+          const float* src = in.row(c, iy - in_band.row0);
+          for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
+        }
+        max_over_columns(s, cm, in_w, interior, out.row(c, y - out_band.row0), out.dims.w);
       }
-      max_over_columns(s, cm, in_w, interior, out.row(c, y - out_band.row0), out.dims.w);
     }
   }
-}
+
+  MaxPoolShape shape_;
+};
 
 // Each channel's sum is accumulated in double (four independent partial sums, so the loop
 // vectorises). Its rounding error, about plane * 2^-53 relative to the sum of |x|, stays far
 // below one float ulp of the mean for any realistic plane (PyTorch sums in float). The order is
 // fixed per channel, so the result does not depend on the thread count.
-void global_average_pool(ConstView in, float* out, int threads) {
-  detail::check_threads("global_average_pool", threads);
-  detail::check_not_empty("global_average_pool", in.dims);
-  const std::size_t plane = in.dims.plane();
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int c = 0; c < in.dims.c; ++c) {
-    const float* src = in.channel(c);
-    double partial[4] = {0, 0, 0, 0};
-    std::size_t i = 0;
-    for (; i + 4 <= plane; i += 4)
-      for (int l = 0; l < 4; ++l) partial[l] += double(src[i + std::size_t(l)]);
-    for (; i < plane; ++i) partial[0] += double(src[i]);
-    out[c] = float(((partial[0] + partial[1]) + (partial[2] + partial[3])) / double(plane));
+class GlobalAveragePool final : public Op {
+ public:
+  std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
+    detail::check_input_count("global_average_pool", in.size(), 1);
+    detail::check_not_empty("global_average_pool", in[0]);
+    detail::check_same_dims("global_average_pool", "output", out, Dims{in[0].c, 1, 1});
+    return Op::reshape(in, out, 1);
   }
+
+  void run(const OpPlan&, std::span<const AnyView> in_views, AnyView out_view, const RunContext& ctx) const override {
+    const ConstView in = in_views[0].as<const float>();
+    float* out = out_view.as<float>().data;
+    const std::size_t plane = in.dims.plane();
+#pragma omp parallel for schedule(static) num_threads(ctx.threads)
+    for (int c = 0; c < in.dims.c; ++c) {
+      const float* src = in.channel(c);
+      double partial[4] = {0, 0, 0, 0};
+      std::size_t i = 0;
+      for (; i + 4 <= plane; i += 4)
+        for (int l = 0; l < 4; ++l) partial[l] += double(src[i + std::size_t(l)]);
+      for (; i < plane; ++i) partial[0] += double(src[i]);
+      out[c] = float(((partial[0] + partial[1]) + (partial[2] + partial[3])) / double(plane));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_max_pool(const MaxPoolShape& shape, const OpConfig& config) {
+  if (config.reference) return reference::make_max_pool(shape);
+  return std::make_unique<MaxPool>(shape);
+}
+
+std::unique_ptr<Op> make_global_average_pool(const OpConfig& config) {
+  if (config.reference) return reference::make_global_average_pool();
+  return std::make_unique<GlobalAveragePool>();
 }
 
 }  // namespace ffnet::ops

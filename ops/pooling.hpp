@@ -1,7 +1,10 @@
 #pragma once
-// Max pooling (the 3x3/2 pad 1 of stem A) and global average pooling.
+// Max pooling (the 3x3/2 pad 1 of stem A; runs in bands as the stem's consumer) and global
+// average pooling.
+#include <memory>
+
 #include "ffnet/core/tensor.hpp"
-#include "ops/band.hpp"
+#include "ops/op.hpp"
 
 namespace ffnet::ops {
 
@@ -12,13 +15,9 @@ struct MaxPoolShape {
 };
 
 Dims max_pool_output_dims(const MaxPoolShape& shape, Dims in);
-void max_pool(const MaxPoolShape& shape, ConstView in, View out, int threads);
-// Output rows `rows` only (stored in `out`), from `in`, which must hold every input row
-// they read.
-void max_pool_band(const MaxPoolShape& shape, ConstBand in, Band out, RowRange rows,
-                   int threads);
+std::unique_ptr<Op> make_max_pool(const MaxPoolShape& shape, const OpConfig& config);
 
-// out[c] = mean over the H x W plane of channel c. `out` has in.dims.c floats.
-void global_average_pool(ConstView in, float* out, int threads);
+// out[c] = mean over the H x W plane of channel c (output C x 1 x 1).
+std::unique_ptr<Op> make_global_average_pool(const OpConfig& config);
 
 }  // namespace ffnet::ops

@@ -1,6 +1,9 @@
 #pragma once
 // Resizing to an arbitrary size with PyTorch's exact index rules (F.interpolate).
+#include <memory>
+
 #include "ffnet/core/tensor.hpp"
+#include "ops/op.hpp"
 
 namespace ffnet::ops {
 
@@ -9,8 +12,8 @@ enum class ResizeMode {
   nearest,                 // mode="nearest" (not "nearest-exact")
 };
 
-// out = resize(in) to out's height and width (channels must match). When add.data is not
-// null, out = resize(in) + add, with add of the same dims as out (the Up-head's x + f).
-void resize(ResizeMode mode, ConstView in, View out, ConstView add, int threads);
+// out = resize(in) to out's height and width (channels must match); with a second input `add`
+// of the output's dims, out = resize(in) + add (the Up-head's x + f).
+std::unique_ptr<Op> make_resize(ResizeMode mode, const OpConfig& config);
 
 }  // namespace ffnet::ops

@@ -1,6 +1,6 @@
-// Band-wise execution (ops/band.hpp): a convolution or max-pool run on a horizontal band of
-// rows, from a copy of only the input rows that band needs, gives exactly (bit for bit) the
-// same rows as the whole-map run, for every band height, thread count and ISA.
+// Band-wise execution (ops/band.hpp, Op::run_band): a convolution or max-pool run on a
+// horizontal band of rows, from a copy of only the input rows that band needs, gives exactly
+// (bit for bit) the same rows as the whole-map run, for every band height, thread count and ISA.
 #include <doctest/doctest.h>
 
 #include "ops/gemm/kernel_table.hpp"
@@ -13,6 +13,7 @@
 #include "ops/band.hpp"
 #include "ops/conv.hpp"
 #include "ops/pooling.hpp"
+#include "tests/op_runner.hpp"
 
 namespace {
 
@@ -61,29 +62,31 @@ void test_conv_bands(const ops::ConvShape& s, int h, int w, bool relu, bool wino
   const auto input = test::random_floats(in_dims.size(), 13);
   for (ops::Isa isa : ops::gemm::isas_with_distinct_kernels(DType::f32)) {
     INFO("isa " << ops::isa_name(isa));
-    const ops::PackedConv conv(s, weight.data(), bias.data(), isa, {.winograd = winograd});
-    REQUIRE(conv.uses_winograd() == winograd);
+    const auto conv = ops::make_conv({.shape = s, .relu = relu}, weight, bias,
+                                     {.isa = isa, .conv_algorithm = winograd ? ConvAlgorithm::winograd : ConvAlgorithm::exact});
+    REQUIRE(conv->runs_in_bands());
     // Winograd bands start on whole 4-row tiles.
     const std::vector<int> heights = winograd ? std::vector<int>{4, 8, 12, out_dims.h}
                                               : std::vector<int>{1, 2, 3, 5, out_dims.h};
     for (int threads : {1, 2, 3}) {
-      std::vector<float> scratch(conv.scratch_floats(in_dims, threads));
+      const std::vector<Dims> in_list{in_dims};
+      const test::PlannedOp planned(*conv, in_list, out_dims, threads);
+      const ops::BandWindow window = conv->band_window(planned.plan());
+      REQUIRE(window.alignment == (winograd ? 4 : 1));
       std::vector<float> whole(out_dims.size());
-      conv.run(ConstView(input.data(), in_dims), View{whole.data(), out_dims}, {{}, relu},
-               threads, scratch);
+      const ConstView in_view(input.data(), in_dims);
+      planned.run({&in_view, 1}, View{whole.data(), out_dims});
       for (int band_h : heights)
         check_bands(input, in_dims, whole, out_dims, band_h,
-                    [&](RowRange rows) { return conv.band_input_rows(rows, in_dims.h); },
-                    [&](ops::ConstBand in, ops::Band out, RowRange rows) {
-                      conv.run_band(in, out, rows, relu, threads, scratch);
-                    });
+                    [&](RowRange rows) { return ops::band_input_rows(window, rows, in_dims.h); },
+                    [&](ops::ConstBand in, ops::Band out, RowRange rows) { planned.run_band(in, out, rows); });
     }
   }
 }
 
 }  // namespace
 
-TEST_CASE("PackedConv::run_band equals the same rows of run") {
+TEST_CASE("conv op: run_band equals the same rows of run") {
   test_conv_bands({3, 64, 7, 7, 2, 3}, 37, 45, true);   // stem A
   test_conv_bands({3, 32, 3, 3, 2, 1}, 30, 41, true);   // stem B conv0
   test_conv_bands({32, 64, 3, 3, 2, 1}, 19, 22, true);  // stem B conv1
@@ -98,24 +101,24 @@ TEST_CASE("PackedConv::run_band equals the same rows of run") {
   test_conv_bands({24, 19, 3, 3, 1, 1}, 16, 70, false, true);
 }
 
-TEST_CASE("max_pool_band equals the same rows of max_pool") {
+TEST_CASE("max_pool op: run_band equals the same rows of run") {
   const ops::MaxPoolShape s{3, 2, 1};
   for (auto [h, w] : {std::pair{1, 1}, {2, 5}, {17, 23}, {32, 40}}) {
     const Dims in_dims{3, h, w};
     const Dims out_dims = ops::max_pool_output_dims(s, in_dims);
     const auto input = test::random_floats(in_dims.size(), std::uint32_t(h * 100 + w));
+    const auto pool = ops::make_max_pool(s, test::fast_ops());
     for (int threads : {1, 2}) {
+      const std::vector<Dims> in_list{in_dims};
+      const test::PlannedOp planned(*pool, in_list, out_dims, threads);
       std::vector<float> whole(out_dims.size());
-      ops::max_pool(s, ConstView(input.data(), in_dims), View{whole.data(), out_dims}, threads);
+      const ConstView in_view(input.data(), in_dims);
+      planned.run({&in_view, 1}, View{whole.data(), out_dims});
+      const ops::BandWindow window = pool->band_window(planned.plan());
       for (int band_h : {1, 2, 3, out_dims.h})
         check_bands(input, in_dims, whole, out_dims, band_h,
-                    [&](RowRange rows) {
-                      return ops::input_rows(rows.first, rows.last, s.kernel, s.stride, s.pad,
-                                             in_dims.h);
-                    },
-                    [&](ops::ConstBand in, ops::Band out, RowRange rows) {
-                      ops::max_pool_band(s, in, out, rows, threads);
-                    });
+                    [&](RowRange rows) { return ops::band_input_rows(window, rows, in_dims.h); },
+                    [&](ops::ConstBand in, ops::Band out, RowRange rows) { planned.run_band(in, out, rows); });
     }
   }
 }

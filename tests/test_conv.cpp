@@ -1,6 +1,6 @@
-// PackedConv against ffnet::reference::conv2d: swept geometry, channel counts around the
-// kernels' MR/NR edges, FFNet's real layer shapes at small sizes; every ISA this CPU runs;
-// 1, 2 and 3 threads bit-identical.
+// The convolution op (ops::make_conv) against ffnet::reference::conv2d: swept geometry, channel
+// counts around the kernels' MR/NR edges, FFNet's real layer shapes at small sizes; every kernel
+// family this CPU runs, exact and Winograd; 1, 2 and 3 threads bit-identical.
 #include <doctest/doctest.h>
 
 #include "ops/gemm/kernel_table.hpp"
@@ -13,6 +13,7 @@
 #include "gemm_tester.hpp"
 #include "ops/conv.hpp"
 #include "ops/reference.hpp"
+#include "tests/op_runner.hpp"
 
 namespace {
 
@@ -55,36 +56,42 @@ void test_conv(const ConvCase& c) {
   const auto input = random_floats(in_dims.size(), seed + 2);
   const auto residual = random_floats(out_dims.size(), seed + 3);
   const ConstView in(input.data(), in_dims);
-  const ops::ConvEpilogue epilogue{
-      c.residual ? ConstView(residual.data(), out_dims) : ConstView(), c.relu};
+  const ConstView residual_view = c.residual ? ConstView(residual.data(), out_dims) : ConstView();
 
   std::vector<float> want(out_dims.size()), scale(out_dims.size());
-  reference::conv2d(s, weight.data(), c.bias ? bias.data() : nullptr, in,
-                    View{want.data(), out_dims}, epilogue);
+  reference::conv2d(s, weight.data(), c.bias ? bias.data() : nullptr, in, View{want.data(), out_dims},
+                    residual_view, c.relu);
   // The error scale: the same sums over absolute values.
   const auto abs_weight = absolute(weight), abs_bias = absolute(bias);
   const auto abs_input = absolute(input), abs_residual = absolute(residual);
-  reference::conv2d(s, abs_weight.data(), c.bias ? abs_bias.data() : nullptr,
-                    ConstView(abs_input.data(), in_dims), View{scale.data(), out_dims},
-                    {c.residual ? ConstView(abs_residual.data(), out_dims) : ConstView(), false});
+  reference::conv2d(s, abs_weight.data(), c.bias ? abs_bias.data() : nullptr, ConstView(abs_input.data(), in_dims),
+                    View{scale.data(), out_dims},
+                    c.residual ? ConstView(abs_residual.data(), out_dims) : ConstView(), false);
   const std::vector<double> want_d(want.begin(), want.end()), scale_d(scale.begin(), scale.end());
 
   for (ops::Isa isa : ops::gemm::isas_with_distinct_kernels(DType::f32)) {
     INFO("isa " << ops::isa_name(isa));
-    const ops::PackedConv conv(s, weight.data(), c.bias ? bias.data() : nullptr, isa,
-                               {.winograd = c.winograd});
-    CHECK(conv.uses_winograd() == (c.winograd && s.kernel_h == 3 && s.kernel_w == 3 &&
-                                   s.stride == 1 && s.pad == 1));
+    const auto conv = ops::make_conv({.shape = s, .residual = c.residual, .relu = c.relu}, weight,
+                                     c.bias ? std::span<const float>(bias) : std::span<const float>(),
+                                     {.isa = isa, .conv_algorithm = c.winograd ? ConvAlgorithm::winograd : ConvAlgorithm::exact});
+    const bool winograd = c.winograd && s.kernel_h == 3 && s.kernel_w == 3 && s.stride == 1 && s.pad == 1;
     std::vector<float> first;
     for (int threads : {1, 2, 3}) {
-      std::vector<float> scratch(conv.scratch_floats(in_dims, threads));
+      const std::vector<Dims> in_dims_list = c.residual ? std::vector<Dims>{in_dims, out_dims} : std::vector<Dims>{in_dims};
+      const test::PlannedOp planned(*conv, in_dims_list, out_dims, threads);
+      CHECK(planned.plan().algorithm.starts_with("winograd") == winograd);
       std::vector<float> out(out_dims.size(), -9.0f);
-      conv.run(in, View{out.data(), out_dims}, epilogue, threads, scratch);
+      if (c.residual) {
+        const ConstView views[] = {in, residual_view};
+        planned.run(views, View{out.data(), out_dims});
+      } else {
+        const ConstView views[] = {in};
+        planned.run(views, View{out.data(), out_dims});
+      }
       if (threads == 1) {
-        const double worst = test::check_close(
-            out.data(), want_d.data(), scale_d.data(), out.size(), "conv",
-            conv.uses_winograd() ? kWinogradTolerance : test::kRelativeTolerance);
-        CHECK(worst <= (conv.uses_winograd() ? kWinogradTolerance : test::kRelativeTolerance));
+        const double worst = test::check_close(out.data(), want_d.data(), scale_d.data(), out.size(), "conv",
+                                               winograd ? kWinogradTolerance : test::kRelativeTolerance);
+        CHECK(worst <= (winograd ? kWinogradTolerance : test::kRelativeTolerance));
         first = out;
       } else {
         INFO("threads " << threads);
@@ -100,7 +107,7 @@ ConvShape square(int in, int out, int kernel, int stride, int pad) {
 
 }  // namespace
 
-TEST_CASE("PackedConv: kernel sizes, strides, paddings and odd spatial sizes") {
+TEST_CASE("conv op: kernel sizes, strides, paddings and odd spatial sizes") {
   unsigned flags = 0;
   for (int kernel : {1, 3, 5, 7}) {
     for (int stride : {1, 2}) {
@@ -117,7 +124,7 @@ TEST_CASE("PackedConv: kernel sizes, strides, paddings and odd spatial sizes") {
   }
 }
 
-TEST_CASE("PackedConv: channel counts around the microkernel edges") {
+TEST_CASE("conv op: channel counts around the microkernel edges") {
   unsigned flags = 0;
   for (int in : {1, 3, 17, 64, 65}) {
     for (int out : {1, 3, 7, 8, 9, 13, 14, 15, 17, 47, 48, 49, 64, 65}) {
@@ -131,7 +138,7 @@ TEST_CASE("PackedConv: channel counts around the microkernel edges") {
   test_conv({square(300, 20, 1, 1, 0), 9, 11, true, true, true});  // direct path, K > KC
 }
 
-TEST_CASE("PackedConv: FFNet layer shapes at small sizes") {
+TEST_CASE("conv op: FFNet layer shapes at small sizes") {
   const ConvCase cases[] = {
       {square(3, 64, 7, 2, 3), 64, 96, false, false, true},      // stem A
       {square(3, 32, 3, 2, 1), 48, 64, false, false, true},      // stem B conv0
@@ -152,7 +159,7 @@ TEST_CASE("PackedConv: FFNet layer shapes at small sizes") {
   for (const ConvCase& c : cases) test_conv(c);
 }
 
-TEST_CASE("PackedConv Winograd: odd and tiny sizes, channel edges, epilogues, every ISA") {
+TEST_CASE("conv op, Winograd: odd and tiny sizes, channel edges, epilogues, every ISA") {
   unsigned flags = 0;
   // Maps smaller than a tile, not multiples of 4, one tile row or column, and wide enough
   // for tile groups that stay in one tile row (>= 64 columns) and that do not.
@@ -176,15 +183,18 @@ TEST_CASE("PackedConv Winograd: odd and tiny sizes, channel edges, epilogues, ev
   test_conv({square(8, 8, 1, 1, 0), 9, 11, false, false, true, true});
 }
 
-TEST_CASE("PackedConv: refuses mismatched views") {
+TEST_CASE("conv op: refuses mismatched shapes and too little scratch") {
   const ConvShape s = square(2, 3, 3, 1, 1);
   const std::vector<float> weight(2 * 3 * 9, 0.5f);
-  const ops::PackedConv conv(s, weight.data(), nullptr, ops::Isa::scalar);
-  std::vector<float> input(2 * 4 * 4), out(3 * 4 * 4), scratch(conv.scratch_floats({2, 4, 4}, 1));
-  CHECK_THROWS_AS(conv.run(ConstView(input.data(), {2, 4, 4}), View{out.data(), {3, 4, 3}}, {}, 1,
-                           scratch),
+  const auto conv = ops::make_conv({.shape = s}, weight, {}, {.isa = ops::Isa::scalar});
+  const std::vector<Dims> in_dims{{2, 4, 4}};
+  CHECK_THROWS_AS(conv->reshape(in_dims, {3, 4, 3}, 1), ffnet::Error);           // wrong output
+  CHECK_THROWS_AS(conv->reshape({{{2, 4, 4}, {3, 4, 4}}}, {3, 4, 4}, 1), ffnet::Error);  // a residual it has not
+  const auto plan = conv->reshape(in_dims, {3, 4, 4}, 1);
+  std::vector<float> input(2 * 4 * 4), out(3 * 4 * 4);
+  const AnyView inputs[] = {ConstView(input.data(), {2, 4, 4})};
+  std::byte one[1];
+  CHECK_THROWS_AS(conv->run(*plan, inputs, View{out.data(), {3, 4, 4}}, {.threads = 1, .scratch = {one, 1}}),
                   ffnet::Error);
-  CHECK_THROWS_AS(conv.run(ConstView(input.data(), {2, 4, 4}), View{out.data(), {3, 4, 4}}, {}, 1,
-                           std::span<float>(scratch.data(), 1)),
-                  ffnet::Error);
+  CHECK_THROWS_AS(ops::make_conv({.shape = s}, std::span<const float>(weight.data(), 5), {}, {}), ffnet::Error);
 }

@@ -1,7 +1,8 @@
 // End to end against PyTorch: checkpoints saved by scripts/make_reference.py with
 // torch.save, converted by scripts/convert_checkpoint.py, loaded by Network. Every named
 // intermediate map and the output must satisfy max|diff| <= 1e-4 * max|ref| in exact mode,
-// and <= 1e-3 * max|ref| with Winograd (the default).
+// and <= 1e-3 * max|ref| wherever Winograd runs: on every eligible layer (ConvAlgorithm::winograd,
+// which these small sizes need to reach it) and where the default chooses it.
 #include <doctest/doctest.h>
 
 #include "ops/gemm/kernel_table.hpp"
@@ -62,7 +63,7 @@ struct Case {
   fs::path dir;  // <refdata>/<model>/<H>x<W>
   ffnet::Tensor input;
   ffnet::Tensor output;
-  std::map<std::string, ffnet::Tensor> features;
+  std::map<std::string, ffnet::Tensor, std::less<>> features;
 };
 
 std::vector<Case> load_cases(const fs::path& model_dir) {
@@ -92,7 +93,7 @@ void check_against_reference(const ffnet::Network& net, const Case& c, int threa
     CAPTURE(label);
     CAPTURE(e.value_name);
     REQUIRE(it->second.size() == e.output.dims.size());
-    auto d = ffnet::testing::compare(e.output.data, it->second.data(), it->second.size());
+    auto d = ffnet::testing::compare(e.output.as<const float>().data, it->second.data(), it->second.size());
     CHECK(d.non_finite == 0);
     CHECK_MESSAGE(d.max_abs_diff <= tolerance * d.max_abs_ref, "max|diff| ", d.max_abs_diff, " max|ref| ", d.max_abs_ref);
     worst = std::max(worst, d.relative());
@@ -121,29 +122,34 @@ TEST_CASE("every required model matches PyTorch at both sizes, on every kernel f
     REQUIRE(cases.size() >= 2);
     // The model name comes from the converted file's metadata.
     const std::string weights = (model_dir / "model.safetensors").string();
-    const ffnet::Network best = ffnet::Network::load(weights, {.winograd = false});
+    const ffnet::Network best = ffnet::Network::load(weights, {.conv_algorithm = ffnet::ConvAlgorithm::exact});
     CHECK(best.config().name == model);
+    const std::string best_isa(best.isa());
     for (const Case& c : cases)
-      check_against_reference(best, c, 2, std::string(model) + " " + c.dir.filename().string() + " " +
-                                              std::string(ffnet::ops::isa_name(best.isa())));
-    // Winograd (the default), at both sizes.
-    const ffnet::Network winograd = ffnet::Network::load(weights);
-    for (const Case& c : cases)
+      check_against_reference(best, c, 2, std::string(model) + " " + c.dir.filename().string() + " " + best_isa);
+    // Winograd on every layer it applies to, and the default choice, at both sizes.
+    const ffnet::Network winograd = ffnet::Network::load(weights, {.conv_algorithm = ffnet::ConvAlgorithm::winograd});
+    const ffnet::Network fastest = ffnet::Network::load(weights);
+    for (const Case& c : cases) {
       check_against_reference(winograd, c, 2, std::string(model) + " " + c.dir.filename().string() + " winograd",
                               kWinogradTolerance);
+      check_against_reference(fastest, c, 2, std::string(model) + " " + c.dir.filename().string() + " default",
+                              kWinogradTolerance);
+    }
     if (reduced_run() && model != kRequiredModels[0]) {
-      std::printf("FFNET_E2E_REDUCED: %s checked on %s (exact and Winograd) only; other kernel families and reference ops skipped\n",
-                  model, std::string(ffnet::ops::isa_name(best.isa())).c_str());
+      std::printf("FFNET_E2E_REDUCED: %s checked on %s (exact, Winograd, default) only; other kernel families and reference ops skipped\n",
+                  model, best_isa.c_str());
       continue;
     }
     // The fast paths switched off one by one: every other kernel family, then no kernels at all.
     for (ffnet::ops::Isa isa : ffnet::ops::gemm::isas_with_distinct_kernels(ffnet::DType::f32)) {
-      if (isa == best.isa()) continue;
-      const ffnet::Network net = ffnet::Network::load(weights, {.isa = isa, .winograd = false});
-      check_against_reference(net, cases.back(), 2, std::string(model) + " " + std::string(ffnet::ops::isa_name(isa)));
-      const ffnet::Network wino = ffnet::Network::load(weights, {.isa = isa});
-      check_against_reference(wino, cases.back(), 2, std::string(model) + " " + std::string(ffnet::ops::isa_name(isa)) + " winograd",
-                              kWinogradTolerance);
+      if (isa.name == best.isa()) continue;
+      const std::string name(isa.name);
+      const ffnet::Network net = ffnet::Network::load(weights, {.isa = name, .conv_algorithm = ffnet::ConvAlgorithm::exact});
+      check_against_reference(net, cases.back(), 2, std::string(model) + " " + name);
+      const ffnet::Network wino =
+          ffnet::Network::load(weights, {.isa = name, .conv_algorithm = ffnet::ConvAlgorithm::winograd});
+      check_against_reference(wino, cases.back(), 2, std::string(model) + " " + name + " winograd", kWinogradTolerance);
     }
     const ffnet::Network reference = ffnet::Network::load(weights, {.reference_ops = true});
     check_against_reference(reference, cases.back(), 1, std::string(model) + " reference ops");
@@ -153,10 +159,10 @@ TEST_CASE("every required model matches PyTorch at both sizes, on every kernel f
 TEST_CASE("results are bit-identical for any thread count, exact and Winograd") {
   const fs::path model_dir = refdata() / "segmentation_ffnet40S_BCC_mobile_pre_down";
   const std::vector<Case> cases = load_cases(model_dir);
-  for (bool use_winograd : {false, true})
+  for (const ffnet::ConvAlgorithm algorithm : {ffnet::ConvAlgorithm::exact, ffnet::ConvAlgorithm::winograd})
   for (const Case& c : cases) {
-    CAPTURE(use_winograd);
-    const ffnet::Network net = ffnet::Network::load((model_dir / "model.safetensors").string(), {.winograd = use_winograd});
+    CAPTURE(int(algorithm));
+    const ffnet::Network net = ffnet::Network::load((model_dir / "model.safetensors").string(), {.conv_algorithm = algorithm});
     ffnet::Tensor one = net.forward(c.input, 1);
     for (int threads : {2, 3}) {
       ffnet::Tensor many = net.forward(c.input, threads);
@@ -185,8 +191,7 @@ TEST_CASE("a batch gives the same result as its images one by one") {
 
 TEST_CASE("the banded stem and head tail give bit-identical results in less activation memory") {
   // Stems A (max-pool consumer), B and C (stride-2 convolution consumer), and pre-down input;
-  // heads A, B and C, whose last two convolutions run Winograd (the choice made at the
-  // natural size). At these small sizes the stem's map is the largest for the first two; for
+  // heads A, B and C, whose last two convolutions run Winograd (forced: these sizes are small). At these small sizes the stem's map is the largest for the first two; for
   // the others the arena's peak lies elsewhere, so it cannot shrink.
   const std::pair<std::string, bool> models[] = {{"segmentation_ffnet18_dAAA", true},
                                                  {"segmentation_ffnet86S_dBBB", true},
@@ -197,20 +202,22 @@ TEST_CASE("the banded stem and head tail give bit-identical results in less acti
     const bool stem_is_peak = entry.second;
     CAPTURE(model);
     const std::string weights = (refdata() / model / "model.safetensors").string();
-    const ffnet::Network whole = ffnet::Network::load(weights, {.band_bytes = 0});
+    const ffnet::Network whole =
+        ffnet::Network::load(weights, {.conv_algorithm = ffnet::ConvAlgorithm::winograd, .band_bytes = 0});
     for (const Case& c : load_cases(refdata() / model)) {
       ffnet::Workspace whole_ws(2);
       ffnet::Tensor want;
       whole.forward(c.input, want, whole_ws);
       // One row per band, a few rows, and the default (one band at these sizes).
-      for (std::size_t band_bytes : {std::size_t{1}, std::size_t{40000}, ffnet::kBandBytes}) {
+      for (std::size_t band_bytes : {std::size_t{1}, std::size_t{40000}, ffnet::kDefaultBandBytes}) {
         CAPTURE(band_bytes);
-        const ffnet::Network banded = ffnet::Network::load(weights, {.band_bytes = band_bytes});
+        const ffnet::Network banded =
+            ffnet::Network::load(weights, {.conv_algorithm = ffnet::ConvAlgorithm::winograd, .band_bytes = band_bytes});
         for (int threads : {1, 2}) {
           ffnet::Workspace ws(threads);
           std::vector<std::string> never_whole;
           ws.observer = [&](const ffnet::NodeEvent& e) {
-            if (e.output.data == nullptr) never_whole.push_back(e.value_name);
+            if (e.output.data == nullptr) never_whole.emplace_back(e.value_name);
           };
           ffnet::Tensor got;
           banded.forward(c.input, got, ws);
@@ -220,7 +227,7 @@ TEST_CASE("the banded stem and head tail give bit-identical results in less acti
           REQUIRE(got.size() == want.size());
           CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
           CHECK(ws.arena_bytes() <= whole_ws.arena_bytes());
-          if (band_bytes < ffnet::kBandBytes && stem_is_peak) CHECK(ws.arena_bytes() < whole_ws.arena_bytes());
+          if (band_bytes < ffnet::kDefaultBandBytes && stem_is_peak) CHECK(ws.arena_bytes() < whole_ws.arena_bytes());
         }
       }
     }

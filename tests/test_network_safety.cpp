@@ -147,9 +147,9 @@ TEST_CASE("non-finite input: refused by default, naming the element; propagated 
   };
   std::size_t outputs = 0;
   for (ffnet::ops::Isa isa : ffnet::ops::gemm::isas_with_distinct_kernels(ffnet::DType::f32)) {
-    const std::string name(ffnet::ops::isa_name(isa));
-    outputs = run(name + " winograd", {.isa = isa});
-    run(name + " exact", {.isa = isa, .winograd = false});
+    const std::string name(isa.name);
+    outputs = run(name + " winograd", {.isa = name, .conv_algorithm = ffnet::ConvAlgorithm::winograd});
+    run(name + " exact", {.isa = name, .conv_algorithm = ffnet::ConvAlgorithm::exact});
   }
   run("reference", {.reference_ops = true});
   for (std::size_t i = 0; i < paths.size(); ++i) {

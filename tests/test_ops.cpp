@@ -12,6 +12,7 @@
 #include "ffnet/core/error.hpp"
 #include "ffnet/core/tensor.hpp"
 #include "op_compare.hpp"
+#include "op_runner.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/pooling.hpp"
 #include "ops/reference.hpp"
@@ -26,6 +27,8 @@ namespace ops = ffnet::ops;
 namespace reference = ffnet::reference;
 
 namespace {
+
+ops::OpConfig fast() { return ffnet::test::fast_ops(); }
 
 constexpr double kOneUlp = 0x1p-23;  // tolerances as multiples of max(1, max |reference|)
 constexpr double kFloatSums = 1e-6;
@@ -91,7 +94,7 @@ TEST_CASE("ops: max_pool matches the reference exactly") {
           Tensor want = image(ops::max_pool_output_dims(s, in));
           reference::max_pool(s, x.image(0), want.image(0));
           check_fast("max_pool " + in.str() + " k" + std::to_string(s.kernel), want, 0,
-                     [&](Tensor& out, int t) { ops::max_pool(s, x.image(0), out.image(0), t); });
+                     [&](Tensor& out, int t) { ffnet::test::run_op(*ops::make_max_pool(s, fast()), {x.image(0)}, out.image(0), t); });
         }
 }
 
@@ -107,7 +110,7 @@ TEST_CASE("ops: max_pool output size, padding and NaN") {
   for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = -1.0f - float(i);
   x.data()[6] = std::numeric_limits<float>::quiet_NaN();  // row 1, column 2
   Tensor fast({1, 1, 2, 2}), ref({1, 1, 2, 2});
-  ops::max_pool(stem, x.image(0), fast.image(0), 1);
+  ffnet::test::run_op(*ops::make_max_pool(stem, ::fast()), {x.image(0)}, fast.image(0), 1);
   reference::max_pool(stem, x.image(0), ref.image(0));
   for (const Tensor* t : {&fast, &ref}) {
     CHECK(t->data()[0] == -1.0f);  // negative values beat the padding
@@ -121,10 +124,11 @@ TEST_CASE("ops: global_average_pool") {
   unsigned seed = 100;
   for (Dims in : {Dims{1, 1, 1}, Dims{3, 7, 7}, Dims{2048, 7, 7}, Dims{5, 13, 17}, Dims{2, 300, 301}}) {
     const Tensor x = random_tensor({1, in.c, in.h, in.w}, seed++);
-    Tensor want({in.c});
+    Tensor want({1, in.c, 1, 1});
     reference::global_average_pool(x.image(0), want.data());
-    check_fast("global_average_pool " + in.str(), want, kOneUlp,
-               [&](Tensor& out, int t) { ops::global_average_pool(x.image(0), out.data(), t); });
+    check_fast("global_average_pool " + in.str(), want, kOneUlp, [&](Tensor& out, int t) {
+      ffnet::test::run_op(*ops::make_global_average_pool(fast()), {x.image(0)}, out.image(0), t);
+    });
   }
 }
 
@@ -147,7 +151,11 @@ TEST_CASE("ops: resize matches the reference for every size pair") {
           check_fast(std::string(nearest ? "nearest " : "bilinear ") + in.str() + " -> " + out.str() +
                          (with_add ? " + add" : ""),
                      want, nearest ? 0 : kBilinear,
-                     [&](Tensor& o, int t) { ops::resize(mode, x.image(0), o.image(0), add, t); });
+                     [&](Tensor& o, int t) {
+                       const auto op = ops::make_resize(mode, fast());
+                       if (with_add) ffnet::test::run_op(*op, {x.image(0), add}, o.image(0), t);
+                       else ffnet::test::run_op(*op, {x.image(0)}, o.image(0), t);
+                     });
         }
 }
 
@@ -157,7 +165,7 @@ TEST_CASE("ops: resize index rules") {
   auto resize_ramp = [](ops::ResizeMode mode, int in, int out) {
     Tensor x({1, 1, 1, in}), y({1, 1, 1, out});
     for (int i = 0; i < in; ++i) x.data()[i] = float(i);
-    ops::resize(mode, x.image(0), y.image(0), {}, 1);
+    ffnet::test::run_op(*ops::make_resize(mode, fast()), {x.image(0)}, y.image(0), 1);
     return std::vector<float>(y.data(), y.data() + out);
   };
   // nearest: floor(dst * in/out) clamped, not rounding to the closest centre ("nearest-exact")
@@ -170,11 +178,11 @@ TEST_CASE("ops: resize index rules") {
   CHECK(resize_ramp(ops::ResizeMode::bilinear_align_corners, 1, 3) == std::vector<float>{0, 0, 0});
   check_throws_kind([] {
     Tensor x({1, 2, 3, 3}), y({1, 3, 3, 3});
-    ops::resize(ops::ResizeMode::nearest, x.image(0), y.image(0), {}, 1);
+    ffnet::test::run_op(*ops::make_resize(ops::ResizeMode::nearest, fast()), {x.image(0)}, y.image(0), 1);
   }, ErrorKind::internal);
   check_throws_kind([] {
     Tensor x({1, 2, 3, 3}), y({1, 2, 6, 6}), add({1, 2, 6, 5});
-    ops::resize(ops::ResizeMode::nearest, x.image(0), y.image(0), add.image(0), 1);
+    ffnet::test::run_op(*ops::make_resize(ops::ResizeMode::nearest, fast()), {x.image(0), add.image(0)}, y.image(0), 1);
   }, ErrorKind::internal);
 }
 
@@ -193,7 +201,8 @@ TEST_CASE("ops: pre-down smoothing") {
         Tensor want = image(ops::smoothing_output_dims(in));
         reference::pre_down_smooth(x.image(0), want.image(0), weight.data());
         check_fast("smoothing " + in.str(), want, kFloatSums, [&](Tensor& out, int t) {
-          ops::pre_down_smooth(x.image(0), out.image(0), weight.data(), t);
+          ffnet::test::run_op(*ops::make_pre_down_smooth({weight.data(), weight.size()}, c, fast()), {x.image(0)},
+                              out.image(0), t);
         });
       }
 }
@@ -204,12 +213,16 @@ TEST_CASE("ops: pre-down smoothing reflects the first and last rows") {
   weight.data()[0] = 1.0f;
   for (int i = 0; i < 15; ++i) x.data()[i] = float(i);
   Tensor out({1, 1, 1, 1});
-  ops::pre_down_smooth(x.image(0), out.image(0), weight.data(), 1);
+  auto smooth = [&] {
+    ffnet::test::run_op(*ops::make_pre_down_smooth({weight.data(), weight.size()}, 1, fast()), {x.image(0)},
+                        out.image(0), 1);
+  };
+  smooth();
   CHECK(out.data()[0] == 5.0f);  // row 1, column 0
   // The last tap row of the only output row is padded row 4, the reflected row 3 = row 1.
   std::fill_n(weight.data(), 25, 0.0f);
   weight.data()[4 * 5 + 4] = 1.0f;
-  ops::pre_down_smooth(x.image(0), out.image(0), weight.data(), 1);
+  smooth();
   CHECK(out.data()[0] == 9.0f);  // row 1, column 4
 }
 
@@ -220,14 +233,14 @@ TEST_CASE("ops: add and concat are exact") {
     Tensor want = image(d);
     reference::add(a.image(0), b.image(0), want.image(0));
     check_fast("add " + d.str(), want, 0,
-               [&](Tensor& out, int t) { ops::add(a.image(0), b.image(0), out.image(0), t); });
+               [&](Tensor& out, int t) { ffnet::test::run_op(*ops::make_add(fast()), {a.image(0), b.image(0)}, out.image(0), t); });
     Tensor in_place = a.clone();  // out aliasing an operand
-    ops::add(in_place.image(0), b.image(0), in_place.image(0), 2);
+    ffnet::test::run_op(*ops::make_add(fast()), {in_place.image(0), b.image(0)}, in_place.image(0), 2);
     CHECK(bit_identical(in_place, want));
   }
   check_throws_kind([] {
     Tensor a({1, 2, 3, 4}), b({1, 2, 4, 3});
-    ops::add(a.image(0), b.image(0), a.image(0), 1);
+    ffnet::test::run_op(*ops::make_add(fast()), {a.image(0), b.image(0)}, a.image(0), 1);
   }, ErrorKind::internal);
 
   for (int h : {1, 6})
@@ -241,13 +254,15 @@ TEST_CASE("ops: add and concat are exact") {
       reference::concat_channels(views, want.image(0));
       CHECK(want.data()[std::size_t(128 * h * w)] == inputs[1].data()[0]);
       check_fast("concat", want, 0,
-                 [&](Tensor& out, int t) { ops::concat_channels(views, out.image(0), t); });
+                 [&](Tensor& out, int t) { ffnet::test::run_op(*ops::make_concat(fast()), views, out.image(0), t); });
     }
   Tensor a({1, 2, 3, 4}), b({1, 2, 3, 5}), out({1, 4, 3, 4});
   const ConstView mismatched[] = {a.image(0), b.image(0)};
-  check_throws_kind([&] { ops::concat_channels(mismatched, out.image(0), 1); }, ErrorKind::internal);
+  check_throws_kind([&] { ffnet::test::run_op(*ops::make_concat(fast()), mismatched, out.image(0), 1); },
+                    ErrorKind::internal);
   const ConstView too_few[] = {a.image(0)};
-  check_throws_kind([&] { ops::concat_channels(too_few, out.image(0), 1); }, ErrorKind::internal);
+  check_throws_kind([&] { ffnet::test::run_op(*ops::make_concat(fast()), too_few, out.image(0), 1); },
+                    ErrorKind::internal);
 }
 
 TEST_CASE("ops: linear") {
@@ -260,12 +275,17 @@ TEST_CASE("ops: linear") {
         for (std::size_t i = 0; i < weight.size(); ++i) weight.data()[i] /= std::sqrt(float(in));
         const Tensor x = random_tensor({in}, seed++), bias = random_tensor({out}, seed++);
         const float* b = with_bias ? bias.data() : nullptr;
-        Tensor want({out});
+        Tensor want({1, out, 1, 1});
         reference::linear(weight.data(), b, in, out, x.data(), want.data());
-        check_fast("linear " + std::to_string(in) + " -> " + std::to_string(out), want,
-                   kFloatSums, [&](Tensor& y, int t) {
-                     ops::linear(weight.data(), b, in, out, x.data(), y.data(), t);
+        const auto op = ops::make_linear({weight.data(), weight.size()},
+                                         {bias.data(), with_bias ? bias.size() : 0}, in, out, fast());
+        check_fast("linear " + std::to_string(in) + " -> " + std::to_string(out), want, kFloatSums,
+                   [&](Tensor& y, int t) {
+                     ffnet::test::run_op(*op, {ConstView(x.data(), {in, 1, 1})}, y.image(0), t);
                    });
       }
-  check_throws_kind([] { ops::add({}, {}, {}, 0); }, ErrorKind::internal);
+  check_throws_kind([] { ops::make_add(fast())->reshape(std::vector<Dims>{{1, 1, 1}, {1, 2, 1}}, {1, 1, 1}, 1); },
+                    ErrorKind::internal);
+  check_throws_kind([] { ops::make_max_pool({}, fast())->reshape(std::vector<Dims>{{1, 8, 8}}, {1, 4, 4}, 0); },
+                    ErrorKind::internal);
 }

@@ -16,6 +16,7 @@
 #include "ffnet/core/tensor.hpp"
 #include "npy_test_io.hpp"
 #include "op_compare.hpp"
+#include "op_runner.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/pooling.hpp"
 #include "ops/reference.hpp"
@@ -140,15 +141,12 @@ TEST_CASE("torch: conv2d (reference)") {
                          .kernel_h = c.integer("kernel_h"), .kernel_w = c.integer("kernel_w"),
                          .stride = c.integer("stride"), .pad = c.integer("pad")};
     Tensor residual;
-    ops::ConvEpilogue epilogue;
-    epilogue.relu = c.field("relu").as_bool();
-    if (c.has_input("residual")) {
-      residual = c.input("residual");
-      epilogue.residual = residual.image(0);
-    }
+    const bool relu = c.field("relu").as_bool();
+    if (c.has_input("residual")) residual = c.input("residual");
+    const ConstView residual_view = residual.size() ? residual.image(0) : ConstView();
     check_case("conv2d", c, {kOneUlp, 0},
                [&](Tensor& out) {
-                 reference::conv2d(shape, weight.data(), bias.data(), x.image(0), out.image(0), epilogue);
+                 reference::conv2d(shape, weight.data(), bias.data(), x.image(0), out.image(0), residual_view, relu);
                },
                nullptr);
   }
@@ -160,7 +158,9 @@ TEST_CASE("torch: max_pool") {
     ops::MaxPoolShape shape{c.integer("kernel"), c.integer("stride"), c.integer("pad")};
     check_case("max_pool", c, {kExact, kExact},
                [&](Tensor& out) { reference::max_pool(shape, x.image(0), out.image(0)); },
-               [&](Tensor& out, int threads) { ops::max_pool(shape, x.image(0), out.image(0), threads); });
+               [&](Tensor& out, int threads) {
+                 test::run_op(*ops::make_max_pool(shape, test::fast_ops()), {x.image(0)}, out.image(0), threads);
+               });
   }
 }
 
@@ -182,7 +182,11 @@ TEST_CASE("torch: resize") {
                                              : "resize bilinear";
     check_case(label, c, tol,
                [&](Tensor& out) { reference::resize(mode, x.image(0), out.image(0), add_view); },
-               [&](Tensor& out, int threads) { ops::resize(mode, x.image(0), out.image(0), add_view, threads); });
+               [&](Tensor& out, int threads) {
+                 const auto op = ops::make_resize(mode, test::fast_ops());
+                 if (add_view.data) test::run_op(*op, {x.image(0), add_view}, out.image(0), threads);
+                 else test::run_op(*op, {x.image(0)}, out.image(0), threads);
+               });
   }
 }
 
@@ -193,7 +197,9 @@ TEST_CASE("torch: pre-down smoothing") {
     check_case("smoothing", c, {kOneUlp, kFloatSums},
                [&](Tensor& out) { reference::pre_down_smooth(x.image(0), out.image(0), weight.data()); },
                [&](Tensor& out, int threads) {
-                 ops::pre_down_smooth(x.image(0), out.image(0), weight.data(), threads);
+                 test::run_op(*ops::make_pre_down_smooth({weight.data(), weight.size()}, x.image_dims().c,
+                                                         test::fast_ops()),
+                              {x.image(0)}, out.image(0), threads);
                });
   }
 }
@@ -203,7 +209,10 @@ TEST_CASE("torch: global average pool") {
     const Tensor x = c.input("x");
     check_case("global_average_pool", c, {kOneUlp, kOneUlp},
                [&](Tensor& out) { reference::global_average_pool(x.image(0), out.data()); },
-               [&](Tensor& out, int threads) { ops::global_average_pool(x.image(0), out.data(), threads); });
+               [&](Tensor& out, int threads) {
+                 test::run_op(*ops::make_global_average_pool(test::fast_ops()), {x.image(0)},
+                              View{out.data(), {x.image_dims().c, 1, 1}}, threads);
+               });
   }
 }
 
@@ -219,7 +228,10 @@ TEST_CASE("torch: linear") {
                  reference::linear(weight.data(), b, in_features, out_features, x.data(), out.data());
                },
                [&](Tensor& out, int threads) {
-                 ops::linear(weight.data(), b, in_features, out_features, x.data(), out.data(), threads);
+                 const auto op = ops::make_linear({weight.data(), weight.size()}, {bias.data(), bias.size()},
+                                                  in_features, out_features, test::fast_ops());
+                 test::run_op(*op, {ConstView(x.data(), {in_features, 1, 1})}, View{out.data(), {out_features, 1, 1}},
+                              threads);
                });
   }
 }
@@ -232,7 +244,9 @@ TEST_CASE("torch: concat_channels") {
     for (const Tensor& t : inputs) views.push_back(t.image(0));
     check_case("concat_channels", c, {kExact, kExact},
                [&](Tensor& out) { reference::concat_channels(views, out.image(0)); },
-               [&](Tensor& out, int threads) { ops::concat_channels(views, out.image(0), threads); });
+               [&](Tensor& out, int threads) {
+                 test::run_op(*ops::make_concat(test::fast_ops()), views, out.image(0), threads);
+               });
   }
 }
 
@@ -241,7 +255,9 @@ TEST_CASE("torch: add") {
     const Tensor a = c.input("a"), b = c.input("b");
     check_case("add", c, {kExact, kExact},
                [&](Tensor& out) { reference::add(a.image(0), b.image(0), out.image(0)); },
-               [&](Tensor& out, int threads) { ops::add(a.image(0), b.image(0), out.image(0), threads); });
+               [&](Tensor& out, int threads) {
+                 test::run_op(*ops::make_add(test::fast_ops()), {a.image(0), b.image(0)}, out.image(0), threads);
+               });
   }
 }
 

@@ -55,6 +55,12 @@ void pack_a(const float* a, std::size_t lda, const PackedALayout& layout, float*
   }
 }
 
+void unpack_a(const PackedALayout& layout, const float* packed, float* a) {
+  for (int row = 0; row < layout.m; ++row)
+    for (int col = 0; col < layout.k; ++col)
+      a[std::size_t(row) * std::size_t(layout.k) + std::size_t(col)] = packed[layout.element_offset(row, col)];
+}
+
 void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kernel,
             float* packed) {
   // A matrix is a 1x1 convolution's input with one image row per channel.

@@ -39,6 +39,8 @@ struct PackedALayout {
 
 // a: row-major m x k with row stride lda.
 void pack_a(const float* a, std::size_t lda, const PackedALayout& layout, float* packed);
+// The inverse: the m x k matrix (row stride k) back from its packed layout.
+void unpack_a(const PackedALayout& layout, const float* packed, float* a);
 
 struct BTile {
   int k0 = 0;

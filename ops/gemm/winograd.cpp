@@ -214,10 +214,6 @@ void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
   }
 }
 
-RowRange winograd_input_rows(RowRange rows, int in_height) {
-  return input_rows(rows.first / 4 * 4, ceil_div(rows.last, 4) * 4, 3, 1, 1, in_height);
-}
-
 // V and M take the same room with kernel_for_columns' choice: same tiles per block and K
 // blocking.
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,

@@ -20,6 +20,12 @@
 
 namespace ffnet::ops::gemm {
 
+// What happens after the products: out = relu?(conv(in) + bias + residual).
+struct ConvEpilogue {
+  ConstView residual;  // same dims as the output; data == nullptr means none
+  bool relu = false;
+};
+
 inline bool winograd_applies(const ConvShape& s) {
   return s.kernel_h == 3 && s.kernel_w == 3 && s.stride == 1 && s.pad == 1;
 }
@@ -37,12 +43,12 @@ void winograd_pack_weights(const GemmKernelInfo& kernel, const ConvShape& shape,
 std::size_t winograd_scratch_floats(const GemmKernelInfo& kernel, const ConvShape& shape,
                                     Dims out, int threads);
 
-// The input rows that output rows `rows` read: those of their whole 4-row tiles.
-RowRange winograd_input_rows(RowRange rows, int in_height);
+// The 4x4 output tiles of a map of `out`.
+inline int winograd_tiles(Dims out) { return ((out.h + 3) / 4) * ((out.w + 3) / 4); }
 
 // Output rows `rows` (rows.first a multiple of 4) of out = relu?(conv(in) + bias + residual),
 // stored in the band `out` (the residual laid out alike), from the band `in`, which must hold
-// winograd_input_rows(rows) (PackedConv::run_band checks both). The whole map: both bands
+// band_input_rows of a 3x3/1 pad-1 window aligned to 4 rows (the conv op checks both). The whole map: both bands
 // from row 0, rows [0, height). Bit-identical for any thread count and any band.
 void winograd_conv(const GemmKernelInfo& kernel, const Isa& isa, const ConvShape& shape, const float* packed,
                    const float* bias, ConstBand in, Band out, RowRange rows,

@@ -1,32 +1,15 @@
 // Naive convolution: the definition every fast path is tested against.
 #include "ffnet/core/error.hpp"
 #include "ops/reference.hpp"
-
-namespace ffnet::ops {
-
-Dims conv_output_dims(const ConvShape& s, Dims in) {
-  if (in.c != s.in_channels)
-    throw_input("convolution expects " + std::to_string(s.in_channels) + " input channels, got " +
-                std::to_string(in.c));
-  if (s.stride < 1 || s.kernel_h < 1 || s.kernel_w < 1 || s.pad < 0)
-    throw_internal("invalid convolution geometry");
-  int h = (in.h + 2 * s.pad - s.kernel_h) / s.stride + 1;
-  int w = (in.w + 2 * s.pad - s.kernel_w) / s.stride + 1;
-  if (in.h + 2 * s.pad < s.kernel_h || in.w + 2 * s.pad < s.kernel_w || h < 1 || w < 1)
-    throw_input("input of " + std::to_string(in.h) + "x" + std::to_string(in.w) +
-                " is too small for a " + std::to_string(s.kernel_h) + "x" +
-                std::to_string(s.kernel_w) + " convolution");
-  return {s.out_channels, h, w};
-}
-
-}  // namespace ffnet::ops
+#include "ops/reference/reference_op.hpp"
 
 namespace ffnet::reference {
 
-void conv2d(const ops::ConvShape& s, const float* weight, const float* bias, ConstView in,
-            View out, const ops::ConvEpilogue& epilogue) {
+void conv2d(const ops::ConvShape& s, const float* weight, const float* bias, ConstView in, View out,
+            ConstView residual, bool relu) {
   const Dims od = ops::conv_output_dims(s, in.dims);
   if (!(out.dims == od)) throw_internal("conv2d: output dims " + out.dims.str() + " != " + od.str());
+  if (residual.data && !(residual.dims == od)) throw_internal("conv2d: residual dims " + residual.dims.str());
   const std::size_t taps = std::size_t(s.kernel_h) * std::size_t(s.kernel_w);
   for (int o = 0; o < od.c; ++o) {
     const float* w_o = weight + std::size_t(o) * std::size_t(s.in_channels) * taps;
@@ -46,12 +29,23 @@ void conv2d(const ops::ConvShape& s, const float* weight, const float* bias, Con
             }
           }
         }
-        if (epilogue.residual.data) acc += double(epilogue.residual.row(o, y)[x]);
-        if (epilogue.relu && acc < 0) acc = 0;
+        if (residual.data) acc += double(residual.row(o, y)[x]);
+        if (relu && acc < 0) acc = 0;  // NaN passes, as in PyTorch
         out.row(o, y)[x] = float(acc);
       }
     }
   }
+}
+
+std::unique_ptr<ops::Op> make_conv(const ops::ConvSpec& spec, std::span<const float> weight_oihw,
+                                   std::span<const float> bias) {
+  const std::size_t bytes = (weight_oihw.size() + bias.size()) * sizeof(float);
+  return reference_op(
+      [spec, weight = copy_of(weight_oihw), bias = copy_of(bias)](std::span<const ConstView> in, View out) {
+        conv2d(spec.shape, weight.data(), bias.empty() ? nullptr : bias.data(), in[0], out,
+               spec.residual ? in[1] : ConstView(), spec.relu);
+      },
+      spec.residual ? 2 : 1, bytes);
 }
 
 }  // namespace ffnet::reference

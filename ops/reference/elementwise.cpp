@@ -1,6 +1,7 @@
 // Naive add, channel concatenation and fully connected layer.
 #include "ops/checks.hpp"
 #include "ops/reference.hpp"
+#include "ops/reference/reference_op.hpp"
 
 namespace ffnet::reference {
 
@@ -9,8 +10,7 @@ void add(ConstView a, ConstView b, View out) {
   ops::detail::check_same_dims("add", "output", out.dims, a.dims);
   for (int c = 0; c < a.dims.c; ++c)
     for (int y = 0; y < a.dims.h; ++y)
-      for (int x = 0; x < a.dims.w; ++x)
-        out.row(c, y)[x] = float(double(a.row(c, y)[x]) + double(b.row(c, y)[x]));
+      for (int x = 0; x < a.dims.w; ++x) out.row(c, y)[x] = float(double(a.row(c, y)[x]) + double(b.row(c, y)[x]));
 }
 
 void concat_channels(std::span<const ConstView> inputs, View out) {
@@ -24,8 +24,7 @@ void concat_channels(std::span<const ConstView> inputs, View out) {
   }
 }
 
-void linear(const float* weight, const float* bias, int in_features, int out_features,
-            const float* x, float* y) {
+void linear(const float* weight, const float* bias, int in_features, int out_features, const float* x, float* y) {
   if (in_features < 1 || out_features < 1) throw_internal("linear: empty layer");
   for (int o = 0; o < out_features; ++o) {
     double acc = bias ? double(bias[o]) : 0.0;
@@ -33,6 +32,27 @@ void linear(const float* weight, const float* bias, int in_features, int out_fea
       acc += double(weight[std::size_t(o) * std::size_t(in_features) + std::size_t(i)]) * double(x[i]);
     y[o] = float(acc);
   }
+}
+
+std::unique_ptr<ops::Op> make_add() {
+  return reference_op([](std::span<const ConstView> in, View out) { add(in[0], in[1], out); }, 2);
+}
+
+std::unique_ptr<ops::Op> make_concat() {
+  return reference_op([](std::span<const ConstView> in, View out) { concat_channels(in, out); }, 0);
+}
+
+std::unique_ptr<ops::Op> make_linear(std::span<const float> weight, std::span<const float> bias, int in_features,
+                                     int out_features) {
+  ops::detail::check_linear(weight.size(), bias.size(), in_features, out_features);
+  const std::size_t bytes = (weight.size() + bias.size()) * sizeof(float);
+  return reference_op(
+      [weight = copy_of(weight), bias = copy_of(bias), in_features, out_features](std::span<const ConstView> in,
+                                                                                  View out) {
+        ops::detail::check_linear_views(in[0].dims, out.dims, in_features, out_features);
+        linear(weight.data(), bias.empty() ? nullptr : bias.data(), in_features, out_features, in[0].data, out.data);
+      },
+      1, bytes);
 }
 
 }  // namespace ffnet::reference

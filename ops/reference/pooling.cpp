@@ -1,27 +1,10 @@
-// Naive max and global average pooling, and the pooling output size rule.
+// Naive max and global average pooling.
 #include <cmath>
 #include <limits>
 
 #include "ops/checks.hpp"
 #include "ops/reference.hpp"
-
-namespace ffnet::ops {
-
-// PyTorch's rule with ceil_mode=False: floor((in + 2 pad - kernel) / stride) + 1. PyTorch also
-// refuses pad > kernel / 2, which guarantees every window holds at least one real pixel.
-Dims max_pool_output_dims(const MaxPoolShape& s, Dims in) {
-  if (s.kernel < 1 || s.stride < 1 || s.pad < 0 || 2 * s.pad > s.kernel)
-    throw_internal("max_pool: invalid geometry kernel " + std::to_string(s.kernel) + " stride " +
-                   std::to_string(s.stride) + " pad " + std::to_string(s.pad));
-  detail::check_not_empty("max_pool", in);
-  if (in.h + 2 * s.pad < s.kernel || in.w + 2 * s.pad < s.kernel)
-    throw_input("max_pool: input " + in.str() + " is smaller than the " +
-                std::to_string(s.kernel) + "x" + std::to_string(s.kernel) + " window");
-  return {in.c, (in.h + 2 * s.pad - s.kernel) / s.stride + 1,
-          (in.w + 2 * s.pad - s.kernel) / s.stride + 1};
-}
-
-}  // namespace ffnet::ops
+#include "ops/reference/reference_op.hpp"
 
 namespace ffnet::reference {
 
@@ -55,6 +38,19 @@ void global_average_pool(ConstView in, float* out) {
       for (int x = 0; x < in.dims.w; ++x) sum += double(in.row(c, y)[x]);
     out[c] = float(sum / double(in.dims.plane()));
   }
+}
+
+std::unique_ptr<ops::Op> make_max_pool(const ops::MaxPoolShape& shape) {
+  return reference_op([shape](std::span<const ConstView> in, View out) { max_pool(shape, in[0], out); }, 1);
+}
+
+std::unique_ptr<ops::Op> make_global_average_pool() {
+  return reference_op(
+      [](std::span<const ConstView> in, View out) {
+        ops::detail::check_same_dims("global_average_pool", "output", out.dims, Dims{in[0].dims.c, 1, 1});
+        global_average_pool(in[0], out.data);
+      },
+      1);
 }
 
 }  // namespace ffnet::reference

@@ -6,6 +6,7 @@
 
 #include "ops/checks.hpp"
 #include "ops/reference.hpp"
+#include "ops/reference/reference_op.hpp"
 
 namespace ffnet::reference {
 namespace {
@@ -61,6 +62,12 @@ void resize(ops::ResizeMode mode, ConstView in, View out, ConstView add) {
       }
     }
   }
+}
+
+std::unique_ptr<ops::Op> make_resize(ops::ResizeMode mode) {
+  return reference_op(
+      [mode](std::span<const ConstView> in, View out) { resize(mode, in[0], out, in.size() > 1 ? in[1] : ConstView()); },
+      0);
 }
 
 }  // namespace ffnet::reference

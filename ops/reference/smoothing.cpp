@@ -1,21 +1,8 @@
 // Naive `_pre_down` smoothing and its output size rule.
 #include "ops/checks.hpp"
 #include "ops/reference.hpp"
+#include "ops/reference/reference_op.hpp"
 #include "ops/smoothing.hpp"
-
-namespace ffnet::ops {
-
-// Padded height H + 2, 5x5 window, stride 2, no padding: ((H + 2 - 5) / 2 + 1) x ((W - 5) / 2 + 1).
-// Reflect padding also needs H >= 2, which H >= 3 implies.
-Dims smoothing_output_dims(Dims in) {
-  detail::check_not_empty("pre_down_smooth", in);
-  if (in.h + 2 < kSmoothingTaps || in.w < kSmoothingTaps)
-    throw_input("pre-down smoothing needs an input of at least 3x5 pixels, got " +
-                std::to_string(in.h) + "x" + std::to_string(in.w));
-  return {in.c, (in.h + 2 - kSmoothingTaps) / 2 + 1, (in.w - kSmoothingTaps) / 2 + 1};
-}
-
-}  // namespace ffnet::ops
 
 namespace ffnet::reference {
 
@@ -38,6 +25,16 @@ void pre_down_smooth(ConstView in, View out, const float* weight) {
       }
     }
   }
+}
+
+std::unique_ptr<ops::Op> make_pre_down_smooth(std::span<const float> weight, int channels) {
+  ops::detail::check_smoothing_weight(weight.size(), channels);
+  return reference_op(
+      [weight = copy_of(weight), channels](std::span<const ConstView> in, View out) {
+        ops::detail::check_same_dims("pre_down_smooth", "input channels", Dims{in[0].dims.c, 1, 1}, Dims{channels, 1, 1});
+        pre_down_smooth(in[0], out, weight.data());
+      },
+      1, weight.size() * sizeof(float));
 }
 
 }  // namespace ffnet::reference
