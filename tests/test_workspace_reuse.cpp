@@ -139,3 +139,31 @@ TEST_CASE("misuse of forward is a usage error") {
   ws.memory_limit = 1 << 16;
   CHECK(error_kind_of([&] { net.forward(x, out, ws); }) == ffnet::ErrorKind::input);
 }
+
+TEST_CASE("Winograd weights: made on first need, shared by every workspace, within the budget") {
+  const ffnet::Tensor x = random_input(64, 96, 12);
+  const ffnet::LoadOptions winograd{.conv_algorithm = ffnet::ConvAlgorithm::winograd};
+  const ffnet::Network net = load_random_model(kModelA, 7, winograd);
+  const std::size_t at_load = net.weight_bytes();
+  const ffnet::Tensor first = fresh_forward(net, x, 2);
+  const std::size_t after = net.weight_bytes();
+  CHECK(after > at_load);  // the transformed weights exist now, and only now
+  CHECK(same_bits(fresh_forward(net, x, 1), first));  // another workspace: the same weights
+  CHECK(net.weight_bytes() == after);
+
+  // No budget: every layer stays direct, exactly as in exact mode.
+  ffnet::LoadOptions none = winograd;
+  none.winograd_weight_budget = 0;
+  const ffnet::Network direct = load_random_model(kModelA, 7, none);
+  const ffnet::Network exact = load_random_model(kModelA, 7, {.conv_algorithm = ffnet::ConvAlgorithm::exact});
+  CHECK(same_bits(fresh_forward(direct, x, 2), fresh_forward(exact, x, 2)));
+  CHECK(direct.weight_bytes() == at_load);
+
+  // A budget for some layers: never exceeded, and the rest run direct.
+  ffnet::LoadOptions some = winograd;
+  some.winograd_weight_budget = (after - at_load) / 3;
+  const ffnet::Network partly = load_random_model(kModelA, 7, some);
+  (void)fresh_forward(partly, x, 2);
+  CHECK(partly.weight_bytes() > at_load);
+  CHECK(partly.weight_bytes() - at_load <= some.winograd_weight_budget);
+}
