@@ -4,6 +4,7 @@
 // expected tensor list, the shapes for any input size, and the executable network. Every node
 // has the same form: an op's parameters applied to input values, making one output value.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,10 +12,15 @@
 #include "ffnet/core/tensor.hpp"
 #include "ffnet/model_config.hpp"
 #include "ops/conv.hpp"
+#include "ops/op.hpp"
 #include "ops/pooling.hpp"
 #include "ops/resize.hpp"
 
 namespace ffnet {
+
+namespace weights {
+class SafetensorsFile;
+}
 
 using ValueId = int;
 inline constexpr ValueId kNoValue = -1;
@@ -72,6 +78,8 @@ struct Graph {
 
 Graph build_graph(const ModelConfig& config);
 
+// What each kind of node means (node_kinds.cpp, one place for all of them):
+
 // The kind of a node, as profiles show it: "conv", "max_pool", "resize", ...
 const char* node_kind(const Node& node);
 
@@ -98,5 +106,11 @@ std::vector<TensorSpec> required_tensors(const Graph& graph);
 // num_batches_tracked, and for `_mobile` models without `_pre_down` the smoothing weight
 // of the `_pre_down` variant they share their checkpoint with.
 std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& config);
+
+// The node as an op, at load: its checkpoint tensors read from `file` (refused if not finite),
+// batch norm folded into the convolution before it, then made by the ops layer's make_*
+// function for `config` (fast kernels of an ISA level, or the reference).
+std::unique_ptr<ops::Op> make_node_op(const Node& node, const weights::SafetensorsFile& file,
+                                      const ops::OpConfig& config);
 
 }  // namespace ffnet

@@ -6,7 +6,6 @@
 
 #include "ffnet/core/error.hpp"
 #include "ffnet/network_impl.hpp"
-#include "ffnet/node_ops.hpp"
 #include "weights/safetensors.hpp"
 
 namespace ffnet {

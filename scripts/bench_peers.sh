@@ -2,12 +2,17 @@
 # ffnet.cpp against PyTorch, ONNX Runtime and OpenCV DNN on the same random-weight model, the
 # same input and the same thread count, one peer after another; prints one table.
 #
-#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [MODEL@HxW ...]
+#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [--first-result MODEL@HxW]
+#                          [MODEL@HxW ...]
 #
-# Default rows: the three (ffnet40S_dBBB_mobile@1024x2048,
-# ffnet122NS_CCC_mobile@512x1024, ffnet18_dAAC@1024x2048), 2 threads, 5 timed runs after one
-# warm-up; then a second table of ffnet.cpp's speed-up from 1 thread to N (3 alternating
-# rounds, 0 to skip). Installs what it needs: Debian's build tools, python3-torch and
+# Default rows: ffnet40S_dBBB_mobile@1024x2048, ffnet122NS_CCC_mobile@512x1024,
+# ffnet18_dAAC@1024x2048 at their natural sizes, and small inputs where the per-size algorithm
+# choice shows (ffnet46NS_CCC_mobile@128x256, ffnet122NS_CCC_mobile@128x256,
+# ffnet40S_dBBB_mobile@64x128); 2 threads, 5 timed runs after one warm-up. Then ffnet.cpp's
+# speed-up from 1 thread to N (3 alternating rounds, 0 to skip), and the time to the first
+# result (load, one forward, write; ONNX Runtime: session creation and first run) of
+# ffnet150_AAA@64x128, the largest model on a small input (--first-result replaces it; give it
+# with no rows to run only that table). Installs what it needs: Debian's build tools, python3-torch and
 # python3-opencv, and onnxruntime-node from npm (--ignore-scripts: its CPU binaries ship in the
 # package) into .peers/ (not committed), where the models, ONNX exports and inputs are kept
 # too. Builds ffnet.cpp in release mode in build-release/.
@@ -19,19 +24,25 @@ threads=2
 runs=5
 scaling_rounds=3
 rows=()
+first_result=(segmentation_ffnet150_AAA@64x128)
+first_result_given=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --scaling-rounds) scaling_rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --first-result)
+      [ "$first_result_given" -eq 1 ] || first_result=()
+      first_result_given=1; first_result+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *@*) rows+=("$1"); shift ;;
     *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-[ ${#rows[@]} -gt 0 ] || rows=(segmentation_ffnet40S_dBBB_mobile@1024x2048
-                               segmentation_ffnet122NS_CCC_mobile@512x1024
-                               segmentation_ffnet18_dAAC@1024x2048)
+[ ${#rows[@]} -gt 0 ] || [ "$first_result_given" -eq 1 ] ||
+  rows=(segmentation_ffnet40S_dBBB_mobile@1024x2048 segmentation_ffnet122NS_CCC_mobile@512x1024
+        segmentation_ffnet18_dAAC@1024x2048 segmentation_ffnet46NS_CCC_mobile@128x256
+        segmentation_ffnet122NS_CCC_mobile@128x256 segmentation_ffnet40S_dBBB_mobile@64x128)
 
 # Debian packages: the build, the Python peers, node and npm for ONNX Runtime.
 "$root/scripts/install_deps.sh" build bench
@@ -52,9 +63,9 @@ if [ ! -d "$work/ort/node_modules/onnxruntime-node" ]; then
 fi
 
 build="$root/build-release"
-[ -f "$build/build.ninja" ] || meson setup "$build" "$root" --buildtype=release >/dev/null
+bash "$root/scripts/configure.sh" "$build" --buildtype=release >/dev/null
 ninja -C "$build" examples/ffnet-segment >/dev/null
 
 exec /usr/bin/python3 "$root/scripts/bench_peers/run_all.py" --root "$root" --work "$work" \
   --binary "$build/examples/ffnet-segment" --threads "$threads" --runs "$runs" \
-  --scaling-rounds "$scaling_rounds" "${rows[@]}"
+  --scaling-rounds "$scaling_rounds" --first-result "${first_result[@]}" -- "${rows[@]}"

@@ -11,6 +11,8 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 import numpy as np
 
@@ -84,6 +86,41 @@ def scaling(args: argparse.Namespace, files: dict[str, str]) -> tuple[float, flo
     return statistics.median(times[1]), statistics.median(times[args.threads])
 
 
+def first_result(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one whole process: what a user waits for and needs
+    from the command to its first answer."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr.read()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def first_results(args: argparse.Namespace, rows: list[str]) -> None:
+    print(f"\n# Time to the first result: one process, {args.threads} threads: load, one forward, write "
+          f"(ffnet-segment with --logits) against ONNX Runtime's session creation and first run")
+    print("| model @ input | ffnet.cpp s | RSS MB | ffnet.cpp --exact s | RSS MB | ONNX Runtime s | RSS MB "
+          "| ffnet.cpp / ORT time | RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        model, size = row.split("@")
+        files = prepare(args, model, size)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "y.npy")
+            ours = [args.binary, "--weights", files["weights"], "--input", files["input"], "--logits", out,
+                    "--threads", str(args.threads)]
+            default = first_result(ours)
+            exact = first_result([*ours, "--exact"])
+        ort = first_result(["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort"), files["onnx"],
+                            files["input"], str(args.threads), "0"])
+        print(f"| {model.removeprefix('segmentation_')} @ {size} | {default[0]:.2f} | {default[1]:.0f} | "
+              f"{exact[0]:.2f} | {exact[1]:.0f} | {ort[0]:.2f} | {ort[1]:.0f} | {default[0] / ort[0]:.2f}x | "
+              f"{default[1] / ort[1]:.2f}x |", flush=True)
+
+
 def cpu_name() -> str:
     with open("/proc/cpuinfo", encoding="utf-8") as f:
         for line in f:
@@ -101,12 +138,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scaling-rounds", type=int, default=3,
                         help="rounds of ffnet.cpp at 1 thread against --threads (0: none)")
-    parser.add_argument("rows", nargs="+", help="MODEL@HxW")
+    parser.add_argument("--first-result", nargs="*", default=[], metavar="MODEL@HxW",
+                        help="rows for the time-to-first-result table")
+    parser.add_argument("rows", nargs="*", help="MODEL@HxW")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
     print(f"# {datetime.date.today()} | {cpu_name()}, {os.cpu_count()} cores | "
           f"{args.threads} threads, batch 1, float32, median and min of {args.runs} after a warm-up")
+    if not args.rows:
+        first_results(args, args.first_result)
+        return 0
     header = ("| model @ input | GFLOP | peer | median ms | min ms | GFLOP/s | peak RSS MB "
               "| time / ffnet.cpp | RSS / ffnet.cpp |")
     print(header)
@@ -140,6 +182,8 @@ def main() -> int:
         print("|---|---|---|---|")
         for model, size, one, many in speedups:
             print(f"| {model} @ {size} | {one:.0f} | {many:.0f} | {one / many:.2f}x |")
+    if args.first_result:
+        first_results(args, args.first_result)
     return 0
 
 

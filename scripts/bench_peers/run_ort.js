@@ -1,6 +1,8 @@
 // Time ONNX Runtime (onnxruntime-node, CPU provider) on the exported ONNX model; prints
 // median_ms, min_ms, peak_rss_mb like ffnet-segment --benchmark (peak RSS from getrusage).
 // usage: node run_ort.js MODULE_DIR MODEL.onnx INPUT.npy THREADS RUNS
+// RUNS 0: create the session and run once, nothing timed (for the time to the first result,
+// measured from outside the process).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -35,6 +37,7 @@ async function main() {
   const input = readNpy(inputPath);
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape) };
   await session.run(feeds);
+  if (Number(runs) === 0) return;
   const times = [];
   for (let i = 0; i < Number(runs); ++i) {
     const start = process.hrtime.bigint();
