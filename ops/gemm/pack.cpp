@@ -64,7 +64,8 @@ void unpack_a(const PackedALayout& layout, const float* packed, float* a) {
 void pack_b(const MatrixB& source, const BTile& tile, const GemmKernelInfo& kernel,
             float* packed) {
   // A matrix is a 1x1 convolution's input with one image row per channel.
-  const PackRun run{source.data, source.ldb, 1, INT_MAX, 1, 1, 1, 0, 0, 0, 0, 0, nullptr, 0, 0};
+  const PackRun run{.image = source.data, .plane = source.ldb, .height = 1, .width = INT_MAX, .kernel_h = 1,
+                    .kernel_w = 1, .stride = 1};
   pack_b_runs(tile, kernel, INT_MAX, run, packed, [](int n, PackRun& r) { r.x0 = n; });
 }
 
@@ -74,8 +75,8 @@ void pack_b(const Im2colB& source, const BTile& tile, const GemmKernelInfo& kern
   const int stride = source.stride;
   const int out_w = source.out_w;
   const int height = source.height > 0 ? source.height : in.dims.h;
-  const PackRun run{in.data, in.dims.plane(), height, in.dims.w, source.kernel_h, source.kernel_w,
-                    stride, 0, 0, 0, 0, 0, nullptr, 0, source.row0};
+  const PackRun run{.image = in.data, .plane = in.dims.plane(), .height = height, .width = in.dims.w,
+                    .kernel_h = source.kernel_h, .kernel_w = source.kernel_w, .stride = stride, .row0 = source.row0};
   pack_b_runs(tile, kernel, out_w, run, packed, [&](int n, PackRun& r) {
     r.y0 = n / out_w * stride - source.pad;
     r.x0 = n % out_w * stride - source.pad;

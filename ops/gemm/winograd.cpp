@@ -96,11 +96,20 @@ class BlockWork {
     const int c0 = k_block * a_.kc, kc = std::min(a_.kc, shape_.in_channels - c0);
     part.last = std::min(part.last, kc);
     if (part.first >= part.last) return;
-    kernel_.winograd.input({in_.view.data, in_.view.dims.plane(), in_.row0, in_.height,
-                            in_.view.dims.w, g_.tiles_w,
-                            c0 + part.first, part.last - part.first, kc, t0_, nt_, kernel_.nr,
-                            v + std::size_t(part.first) * std::size_t(kernel_.nr),
-                            v_xi_stride(kc)});
+    kernel_.winograd.input({.image = in_.view.data,
+                            .plane = in_.view.dims.plane(),
+                            .row0 = in_.row0,
+                            .height = in_.height,
+                            .width = in_.view.dims.w,
+                            .tiles_w = g_.tiles_w,
+                            .c0 = c0 + part.first,
+                            .kc = part.last - part.first,
+                            .depth = kc,
+                            .t0 = t0_,
+                            .nt = nt_,
+                            .nr = kernel_.nr,
+                            .dst = v + std::size_t(part.first) * std::size_t(kernel_.nr),
+                            .xi_stride = v_xi_stride(kc)});
   }
 
   // M[xi] for points [points.first, points.last) of K block `k_block`.
@@ -127,11 +136,22 @@ class BlockWork {
   // Output channels [channels.first, channels.last) from m, with the epilogue.
   void transform_output(RowRange channels, const float* m) const {
     if (channels.first >= channels.last) return;
-    kernel_.winograd.output({m + std::size_t(channels.first) * std::size_t(kernel_.winograd.tiles),
-                             m_xi_stride(), std::size_t(kernel_.winograd.tiles), channels.first,
-                             channels.last - channels.first, t0_, nt_, g_.tiles_w,
-                             out_.view.data, epilogue_.residual.data, out_.view.dims.plane(),
-                             out_.row0, rows_.last, out_.view.dims.w, bias_, epilogue_.relu});
+    kernel_.winograd.output({.m = m + std::size_t(channels.first) * std::size_t(kernel_.winograd.tiles),
+                             .xi_stride = m_xi_stride(),
+                             .ld = std::size_t(kernel_.winograd.tiles),
+                             .o0 = channels.first,
+                             .oc = channels.last - channels.first,
+                             .t0 = t0_,
+                             .nt = nt_,
+                             .tiles_w = g_.tiles_w,
+                             .out = out_.view.data,
+                             .residual = epilogue_.residual.data,
+                             .plane = out_.view.dims.plane(),
+                             .row0 = out_.row0,
+                             .row_end = rows_.last,
+                             .width = out_.view.dims.w,
+                             .bias = bias_,
+                             .relu = epilogue_.relu});
   }
 
   // The whole block on the calling thread.
