@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "ffnet/core/error.hpp"
+#include "ops/gemm/block_math.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {
@@ -60,22 +61,14 @@ Region thread_region(const GemmKernelInfo& kernel, const GemmProblem& p, ThreadG
   return {m0, m1, p.n0 + n0, p.n0 + n1};
 }
 
-int k_block_depth(const GemmKernelInfo& kernel, int k) {
-  const int blocks = (k + kernel.blocking.kc - 1) / kernel.blocking.kc;
-  return (k + blocks - 1) / blocks;
-}
-
 std::size_t b_tile_floats(const GemmKernelInfo& kernel, int n, int k) {
   const int nc = std::min(kernel.blocking.nc, round_up(n, kernel.nr));
-  return std::size_t(k_block_depth(kernel, k)) * std::size_t(nc);
+  return std::size_t(even_block_depth(k, kernel.blocking.kc)) * std::size_t(nc);
 }
 
-constexpr std::size_t kAlignmentSlack = 16;  // floats: up to 64 bytes to reach alignment
-
+// Thread `index`'s B tile buffer in the scratch.
 float* aligned_slice(std::span<float> scratch, std::size_t index, std::size_t floats) {
-  float* base = scratch.data() + index * (floats + kAlignmentSlack);
-  const auto address = reinterpret_cast<std::uintptr_t>(base);
-  return base + ((64 - address % 64) % 64) / sizeof(float);
+  return align64(scratch.data() + index * (floats + kAlignmentSlack));
 }
 
 void gemm_region(const GemmKernelInfo& kernel, const GemmProblem& p, Region r, float* b_tile) {
@@ -118,7 +111,7 @@ void gemm_region(const GemmKernelInfo& kernel, const GemmProblem& p, Region r, f
 }  // namespace
 
 PackedALayout packed_a_layout(const GemmKernelInfo& kernel, int m, int k) {
-  return {m, k, kernel.mr, k_block_depth(kernel, k)};
+  return {m, k, kernel.mr, even_block_depth(k, kernel.blocking.kc)};
 }
 
 std::size_t gemm_scratch_floats(const GemmKernelInfo& kernel, int n, int k, int threads) {

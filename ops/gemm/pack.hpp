@@ -10,11 +10,10 @@
 #include <cstddef>
 
 #include "ffnet/core/tensor.hpp"
+#include "ops/gemm/block_math.hpp"
 #include "ops/gemm/kernel_table.hpp"
 
 namespace ffnet::ops::gemm {
-
-inline int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 
 struct PackedALayout {
   int m = 0;

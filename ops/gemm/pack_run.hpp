@@ -9,12 +9,12 @@
 // ISA can never be what the linker picks for another translation unit.
 #include <cstdint>
 
+#include "ops/gemm/block_math.hpp"
 #include "ops/gemm/gemm_kernel.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {
 
-inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
 inline int clamp_int(int value, int low, int high) {
   return value < low ? low : value > high ? high : value;
 }

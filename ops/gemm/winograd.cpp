@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "ffnet/core/error.hpp"
+#include "ops/gemm/block_math.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {
@@ -31,8 +32,6 @@ struct Geometry {
   bool shared_blocks;  // all threads work on one block at a time (few blocks)
 };
 
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
 // Blocks per thread below which threads share each block instead of taking whole blocks: with
 // 2 to 7 blocks per thread, whole blocks leave threads idle at the end of the layer (measured
 // on FFNet's 32x64 maps, 2 blocks: 1.6x from 2 threads whole, 1.9x shared).
@@ -48,26 +47,14 @@ Geometry geometry(const GemmKernelInfo& kernel, int width, RowRange rows, int th
   return g;
 }
 
-int k_depth(const GemmKernelInfo& kernel, int k) {
-  const int blocks = ceil_div(k, kernel.winograd.kc);
-  return ceil_div(k, blocks);
-}
-
 std::size_t v_floats(const GemmKernelInfo& kernel, const ConvShape& shape) {
-  return std::size_t(kPoints) * std::size_t(k_depth(kernel, shape.in_channels)) *
+  return std::size_t(kPoints) * std::size_t(even_block_depth(shape.in_channels, kernel.winograd.kc)) *
          std::size_t(kernel.winograd.tiles);
 }
 
 std::size_t m_floats(const GemmKernelInfo& kernel, const ConvShape& shape) {
   return std::size_t(kPoints) * std::size_t(shape.out_channels) *
          std::size_t(kernel.winograd.tiles);
-}
-
-constexpr std::size_t kAlignmentSlack = 16;
-
-float* aligned(float* p) {
-  const auto address = reinterpret_cast<std::uintptr_t>(p);
-  return p + ((64 - address % 64) % 64) / sizeof(float);
 }
 
 // Part `part` of [0, count) split into `parts` near-equal parts.
@@ -203,7 +190,7 @@ class BlockWork {
 }  // namespace
 
 PackedALayout winograd_a_layout(const GemmKernelInfo& kernel, const ConvShape& shape) {
-  return {shape.out_channels, shape.in_channels, kernel.mr, k_depth(kernel, shape.in_channels)};
+  return {shape.out_channels, shape.in_channels, kernel.mr, even_block_depth(shape.in_channels, kernel.winograd.kc)};
 }
 
 std::size_t winograd_weight_floats(const GemmKernelInfo& kernel, const ConvShape& shape) {
@@ -258,8 +245,8 @@ void winograd_conv(const GemmKernelInfo& table_kernel, const Isa& isa, const Con
   auto block = [&](int b) {
     return BlockWork(kernel, shape, packed, bias, in, out, rows, epilogue, g, b);
   };
-  auto v_of = [&](int copy) { return aligned(scratch.data() + std::size_t(copy) * per_copy); };
-  auto m_of = [&](int copy) { return aligned(scratch.data() + std::size_t(copy) * per_copy + v_size); };
+  auto v_of = [&](int copy) { return align64(scratch.data() + std::size_t(copy) * per_copy); };
+  auto m_of = [&](int copy) { return align64(scratch.data() + std::size_t(copy) * per_copy + v_size); };
   if (threads == 1) {
     for (int b = 0; b < g.blocks; ++b) block(b).run(v_of(0), m_of(0));
     return;
