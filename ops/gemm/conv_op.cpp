@@ -70,28 +70,13 @@ class GemmConv final : public Op {
   }
 
   void run(const OpPlan& base, std::span<const AnyView> in_views, AnyView out_view, const RunContext& ctx) const override {
-    const auto& plan = static_cast<const ConvPlan&>(base);
     const ConstView in = in_views[0].as<const float>();
     const View out = out_view.as<float>();
     const ConstView residual = spec_.residual ? in_views[1].as<const float>() : ConstView();
     if ((residual.data != nullptr && residual.data == out.data) || in.data == out.data)
       throw_internal("conv: the output must not alias the input or the residual");
-    if (ctx.scratch.size() < plan.scratch_bytes) throw_internal("conv: scratch too small for the plan");
-    if (plan.choice == Algorithm::winograd) {
-      gemm::winograd_conv(kernel_, config_.isa, spec_.shape, winograd_.data(), bias_or_null(), {in, 0, in.dims.h},
-                          {out, 0, out.dims.h}, {0, out.dims.h}, {residual, spec_.relu}, ctx.threads,
-                          scratch_floats(ctx));
-      return;
-    }
-    const gemm::GemmProblem problem{
-        .m = spec_.shape.out_channels,
-        .n = int(out.dims.plane()),
-        .k = layout_.k,
-        .packed_a = packed_.data(),
-        .b = gemm::conv_b_source(spec_.shape, in, out.dims),
-        .out = {.c = out.data, .ldc = out.dims.plane(), .bias = bias_or_null(), .residual = residual.data,
-                .ld_residual = out.dims.plane(), .relu = spec_.relu}};
-    gemm::gemm(*plan.kernel, problem, ctx.threads, scratch_floats(ctx));
+    run_rows(static_cast<const ConvPlan&>(base), {in, 0, in.dims.h}, {out, 0, out.dims.h}, {0, out.dims.h},
+             residual, ctx);
   }
 
   std::size_t weight_bytes() const override {
@@ -110,8 +95,7 @@ class GemmConv final : public Op {
     const auto& plan = static_cast<const ConvPlan&>(base);
     const ConstBand in = band_as<const float>(in_any);
     const Band out = band_as<float>(out_any);
-    const Dims full_in{in.view.dims.c, in.height, in.view.dims.w};
-    const Dims full_out = conv_output_dims(spec_.shape, full_in);
+    const Dims full_out = conv_output_dims(spec_.shape, {in.view.dims.c, in.height, in.view.dims.w});
     const BandWindow window = band_window(plan);
     if (spec_.residual || out.view.dims.c != full_out.c || out.view.dims.w != full_out.w ||
         out.height != full_out.h || rows.first < out.row0 || rows.last > out.row0 + out.view.dims.h ||
@@ -120,28 +104,41 @@ class GemmConv final : public Op {
     const RowRange need = band_input_rows(window, rows, in.height);
     if (need.first < in.row0 || need.last > in.row0 + in.view.dims.h)
       throw_internal("conv::run_band: the input band lacks rows the output band needs");
-    if (ctx.scratch.size() < plan.scratch_bytes) throw_internal("conv: scratch too small for the plan");
-    if (plan.choice == Algorithm::winograd) {
-      gemm::winograd_conv(kernel_, config_.isa, spec_.shape, winograd_.data(), bias_or_null(), in, out, rows,
-                          {{}, spec_.relu}, ctx.threads, scratch_floats(ctx));
-      return;
-    }
-    const gemm::GemmProblem problem{
-        .m = spec_.shape.out_channels,
-        .n0 = rows.first * full_out.w,
-        .n = (rows.last - rows.first) * full_out.w,
-        .k = layout_.k,
-        .packed_a = packed_.data(),
-        .b = gemm::Im2colB{.input = in.view, .kernel_h = spec_.shape.kernel_h, .kernel_w = spec_.shape.kernel_w,
-                           .stride = spec_.shape.stride, .pad = spec_.shape.pad, .out_w = full_out.w,
-                           .row0 = in.row0, .height = in.height},
-        .out = {.c = out.view.data, .ldc = out.view.dims.plane(), .bias = bias_or_null(), .relu = spec_.relu,
-                .col0 = std::size_t(out.row0) * std::size_t(full_out.w)}};
-    gemm::gemm(*plan.kernel, problem, ctx.threads, scratch_floats(ctx));
+    run_rows(plan, in, out, rows, ConstView(), ctx);
   }
 
  private:
   const float* bias_or_null() const { return bias_.size() ? bias_.data() : nullptr; }
+
+  // Output rows `rows` of the map `out` is a band of, from the band `in` (whole maps: bands from
+  // row 0 of the map's height); the residual, if any, laid out like `out`.
+  void run_rows(const ConvPlan& plan, ConstBand in, Band out, RowRange rows, ConstView residual,
+                const RunContext& ctx) const {
+    if (ctx.scratch.size() < plan.scratch_bytes) throw_internal("conv: scratch too small for the plan");
+    if (plan.choice == Algorithm::winograd) {
+      gemm::winograd_conv(kernel_, config_.isa, spec_.shape, winograd_.data(), bias_or_null(), in, out, rows,
+                          {residual, spec_.relu}, ctx.threads, scratch_floats(ctx));
+      return;
+    }
+    const int out_w = out.view.dims.w;
+    const bool whole = in.row0 == 0 && in.view.dims.h == in.height && out.row0 == 0 && out.view.dims.h == out.height;
+    const Dims out_dims{spec_.shape.out_channels, out.height, out_w};
+    const gemm::GemmProblem problem{
+        .m = spec_.shape.out_channels,
+        .n0 = rows.first * out_w,
+        .n = (rows.last - rows.first) * out_w,
+        .k = layout_.k,
+        .packed_a = packed_.data(),
+        // A whole map may be a plain matrix (1x1 convolutions); a band is always read as im2col.
+        .b = whole ? gemm::conv_b_source(spec_.shape, in.view, out_dims)
+                   : gemm::Im2colB{.input = in.view, .kernel_h = spec_.shape.kernel_h, .kernel_w = spec_.shape.kernel_w,
+                                   .stride = spec_.shape.stride, .pad = spec_.shape.pad, .out_w = out_w,
+                                   .row0 = in.row0, .height = in.height},
+        .out = {.c = out.view.data, .ldc = out.view.dims.plane(), .bias = bias_or_null(), .residual = residual.data,
+                .ld_residual = out.view.dims.plane(), .relu = spec_.relu,
+                .col0 = std::size_t(out.row0) * std::size_t(out_w)}};
+    gemm::gemm(*plan.kernel, problem, ctx.threads, scratch_floats(ctx));
+  }
 
   // Winograd where the configuration asks for it and the layer allows it; by default where the
   // output has pixels enough to pay for the larger weights.
