@@ -54,7 +54,6 @@ struct ModelConfig {
   bool mobile = false;
   bool pre_down = false;
 
-  int classes() const { return task == Task::segmentation ? kCityscapesClasses : kImageNetClasses; }
 };
 
 // The configuration of a published model; throws ffnet::Error(usage) for any other name,

@@ -47,13 +47,6 @@ const std::array<Rgb, 19>& cityscapes_palette() {
   return palette;
 }
 
-std::string_view cityscapes_class_name(int train_id) {
-  static constexpr std::string_view names[19] = {
-      "road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign", "vegetation",
-      "terrain", "sky", "person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle"};
-  return train_id >= 0 && train_id < 19 ? names[train_id] : "unknown";
-}
-
 std::vector<std::uint8_t> colorize(const std::vector<std::uint8_t>& labels) {
   std::vector<std::uint8_t> rgb(labels.size() * 3, 0);
   const auto& palette = cityscapes_palette();

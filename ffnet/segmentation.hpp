@@ -20,7 +20,6 @@ std::vector<std::uint8_t> label_map(ConstView logits, int height, int width, boo
 using Rgb = std::array<std::uint8_t, 3>;
 // Cityscapes colours of train ids 0..18 (spec section 7); ids outside get black.
 const std::array<Rgb, 19>& cityscapes_palette();
-std::string_view cityscapes_class_name(int train_id);
 
 std::vector<std::uint8_t> colorize(const std::vector<std::uint8_t>& labels);
 // The palette colour blended over the photo: out = alpha * colour + (1 - alpha) * photo.

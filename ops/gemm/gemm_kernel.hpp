@@ -36,8 +36,6 @@ void f32_gemm_4x16__scalar(int mr, int nr, std::size_t kc, const float* a, const
                            float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 void f32_gemm_6x16__avx2_fma(int mr, int nr, std::size_t kc, const float* a, const float* b,
                              float* c, std::size_t ldc, const GemmEpilogue& epilogue);
-void f32_gemm_8x48__avx512(int mr, int nr, std::size_t kc, const float* a, const float* b,
-                           float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 void f32_gemm_6x64__avx512(int mr, int nr, std::size_t kc, const float* a, const float* b,
                            float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 

@@ -6,8 +6,7 @@
 // 1024x2048 input scale; every config within ~2% of each layer's best was kept as a
 // candidate, then the one with the best mean):
 // - 6x64 AVX-512 beat 8x48 and 14x32 on 9 of 13 FFNet layers (e.g. layer4 107 vs 104 vs
-//   101 GFLOP/s) and tied on the rest; 14x32 was last everywhere and was dropped. 8x48 stays
-//   for comparison in the bench (M = 64 fills 8-row panels exactly).
+//   101 GFLOP/s) and tied on the rest; both were dropped (git history has them).
 // - KC 256: a B micro-panel (64 KiB) and the MC x KC A block (192 KiB) stay in L2 with the
 //   KC x NC B tile (512 KiB); KC 512 measured the same within noise.
 // - The AVX2 6x16 kernel reaches the same per-core peak as AVX-512 on Zen 4 (which splits
@@ -32,9 +31,6 @@ constexpr GemmKernelInfo kKernels[] = {
 #if defined(__x86_64__)  // the SIMD kernel libraries are built for x86-64 hosts only
     {"f32_gemm_6x64__avx512", DType::f32, Isa::avx512.features, 6, 64, f32_gemm_6x64__avx512,
      f32_pack_run__avx512, {192, 256, 512}, kWinogradAvx512},
-    {"f32_gemm_8x48__avx512", DType::f32, Isa::avx512.features, 8, 48, f32_gemm_8x48__avx512,
-     f32_pack_run__avx512, {192, 256, 480},
-     {f32_winograd_f43_input__avx512, f32_winograd_f43_output__avx512, 96, 128}},
     {"f32_gemm_6x16__avx2_fma", DType::f32, Isa::avx2_fma.features, 6, 16, f32_gemm_6x16__avx2_fma,
      f32_pack_run__avx2, {48, 256, 512}, {f32_winograd_f43_input__avx2, f32_winograd_f43_output__avx2, 64, 128}},
 #endif
