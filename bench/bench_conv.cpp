@@ -59,8 +59,26 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
   set_flops(state, d.flops(layer->shape), threads);
 }
 
+// Winograd with the kernel's Winograd blocking replaced: `tiles` output tiles transformed and
+// multiplied together, input channels in blocks of at most `kc`.
+void winograd_with_blocking(benchmark::State& state, const Layer* layer, ops::gemm::GemmKernelInfo kernel) {
+  namespace g = ops::gemm;
+  const int threads = int(state.range(0));
+  LayerData d(*layer);
+  AlignedArray<float> packed(g::winograd_weight_floats(kernel, layer->shape));
+  g::winograd_pack_weights(kernel, layer->shape, d.weight.data(), packed.data());
+  AlignedArray<float> scratch(g::winograd_scratch_floats(kernel, layer->shape, d.out_dims, threads));
+  const ConstView in(d.input.data(), d.in_dims);
+  const View out{d.output.data(), d.out_dims};
+  const ConstView residual = d.residual.size() ? ConstView(d.residual.data(), d.out_dims) : ConstView();
+  for (auto _ : state)
+    g::winograd_conv(kernel, ops::best_isa(), layer->shape, packed.data(), d.bias.data(), {in, 0, in.dims.h},
+                     {out, 0, out.dims.h}, {0, out.dims.h}, {residual, true}, threads, {scratch.data(), scratch.size()});
+  set_flops(state, d.flops(layer->shape), threads);
+}
+
 // With FFNET_BENCH_TUNE set: every SIMD kernel with a grid of block sizes on the layers that
-// dominate FFNet's run time, to choose the table's MC/KC/NC.
+// dominate FFNet's run time, to choose the table's MC/KC/NC and Winograd blocking.
 void register_block_size_sweep() {
   for (const Layer& layer : kLayers) {
     const std::string name = layer.name;
@@ -85,6 +103,27 @@ void register_block_size_sweep() {
   }
 }
 
+void register_winograd_blocking_sweep() {
+  for (const Layer& layer : kLayers) {
+    if (!ops::gemm::winograd_applies(layer.shape)) continue;
+    for (const auto& kernel : ops::gemm::gemm_kernels()) {
+      if (kernel.required == ops::Isa::scalar.features || !ops::gemm::runnable(kernel)) continue;
+      for (int tiles : {32, 64, 128, 192})
+        for (int kc : {64, 128, 256}) {
+          if (tiles % kernel.nr != 0) continue;
+          ops::gemm::GemmKernelInfo tuned = kernel;
+          tuned.winograd.tiles = tiles;
+          tuned.winograd.kc = kc;
+          const std::string blocks = "/tiles:" + std::to_string(tuned.winograd.tiles) + "/kc:" + std::to_string(kc);
+          benchmark::RegisterBenchmark(
+              ("tune_winograd/" + std::string(layer.name) + "/" + std::string(kernel.name) + blocks).c_str(),
+              winograd_with_blocking, &layer, tuned)
+              ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+        }
+    }
+  }
+}
+
 const bool registered = [] {
   for (const Layer& layer : kLayers) {
     const std::string name = layer.name;
@@ -101,6 +140,7 @@ const bool registered = [] {
     }
   }
   if (std::getenv("FFNET_BENCH_TUNE")) register_block_size_sweep();
+  if (std::getenv("FFNET_BENCH_TUNE")) register_winograd_blocking_sweep();
   return true;
 }();
 

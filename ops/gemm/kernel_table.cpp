@@ -11,6 +11,14 @@
 //   KC x NC B tile (512 KiB); KC 512 measured the same within noise.
 // - The AVX2 6x16 kernel reaches the same per-core peak as AVX-512 on Zen 4 (which splits
 //   512-bit ops), and the smaller MC 48 was its best.
+// - Winograd blocking (tiles transformed and multiplied together, KC of the input channels):
+//   64 tiles, KC 128. FFNET_BENCH_TUNE=1 bench_gemm --benchmark_filter=tune_winograd on the 13
+//   Winograd-eligible layer shapes of bench_layers.hpp (one Zen 4 VM, 2026-12-01): for 6x64
+//   AVX-512 it was within 3% of each layer's best on average at 1 thread (14% at 2, where this
+//   VM's noise is of that order), worst 1.10x; every other of the 9 (tiles 64/128/192 x KC
+//   64/128/256) lost 3.3x or more on some layer. For 6x16 AVX2 the 12 settings of tiles
+//   32..192 x KC 64..256 came within 1.11-1.30x of the best on average, 64/128 among the best
+//   (1.13x at 1 thread, 1.22x at 2).
 // - The scalar kernel's block sizes are not tuned: it is the fallback and the test oracle.
 #include "ops/gemm/kernel_table.hpp"
 
