@@ -7,9 +7,13 @@
 //   c: row-major with row stride ldc; only the mr x nr corner is read or written.
 // The epilogue decides how the tile starts and ends (see GemmEpilogue).
 //
-// This header is included by kernel files compiled with ISA flags: it must hold declarations
-// and plain structs only. An inline function here could be emitted with AVX-512 code and then
-// picked by the linker for the baseline build.
+// This header is included by kernel files compiled with ISA flags, so it holds declarations
+// and plain structs only; so does any header that files of different ISAs (or baseline files)
+// include, except for functions with internal linkage (an anonymous namespace, as in
+// pack_run.hpp, winograd_transform.hpp and block_math.hpp). An inline function with external
+// linkage could be emitted with AVX-512 code in a kernel file and then picked by the linker for
+// the baseline build. (A header only one family's files include, like avx512_tile.hpp, may
+// hold its code.)
 #include <cstddef>
 
 namespace ffnet::ops::gemm {
