@@ -1,5 +1,6 @@
 // A Workspace's promise: after the first forward for an input size and thread count, forwards of
-// that size allocate nothing. Counted with a replaced global operator new (this binary only),
+// that size allocate nothing. Counted with a replaced global operator new (every form, so that
+// AddressSanitizer sees matching pairs; this binary only),
 // over every node kind (convolutions exact and Winograd, bands, max pooling, both resizes,
 // in-place and copying concat, pre-down smoothing, add, global pooling, linear), every kernel
 // family, the reference ops, 1 and 2 threads, batches, and an observer that itself allocates
@@ -34,7 +35,29 @@ void* operator new(std::size_t size) { return counted_alloc(size); }
 void* operator new[](std::size_t size) { return counted_alloc(size); }
 void* operator new(std::size_t size, std::align_val_t a) { return counted_alloc(size, std::size_t(a)); }
 void* operator new[](std::size_t size, std::align_val_t a) { return counted_alloc(size, std::size_t(a)); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return counted_alloc(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+void* operator new(std::size_t size, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return counted_alloc(size, std::size_t(a));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, std::align_val_t a, const std::nothrow_t& tag) noexcept {
+  return operator new(size, a, tag);
+}
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
@@ -86,7 +109,9 @@ TEST_CASE("after the first forward of a size, forwards of that size allocate not
     variants.push_back({"default", {}});
     variants.push_back({"whole maps", {.band_bytes = 0}});
     variants.push_back({"reference", {.reference_ops = true}});
-    for (const auto& [label, options] : variants) {
+    for (const auto& variant : variants) {  // no structured binding: clang 14 cannot capture one
+      const std::string& label = variant.first;
+      const ffnet::LoadOptions& options = variant.second;
       CAPTURE(label);
       const ffnet::Network net = ffnet::testing::load_random_model(model.name, 3, options);
       ffnet::Tensor batch({2, 3, model.height, model.width});
