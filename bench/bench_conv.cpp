@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <deque>
 #include <string>
 
 #include "ffnet/core/aligned_buffer.hpp"
@@ -103,6 +104,28 @@ void register_block_size_sweep() {
   }
 }
 
+// With FFNET_BENCH_TUNE set: exact against Winograd on 3x3 layers of 64 to 512 channels at the
+// map sizes FFNet has on small inputs, where the two cross over (ops/gemm/conv_op.cpp).
+std::vector<Layer>& crossover_layers() {
+  static std::vector<Layer> layers;
+  return layers;
+}
+
+void register_winograd_crossover() {
+  static std::deque<std::string> names;  // stable addresses for the layers' names
+  std::vector<Layer>& layers = crossover_layers();
+  for (int channels : {64, 128, 256, 512})
+    for (auto [h, w] : {std::pair{2, 4}, {4, 8}, {8, 16}, {16, 32}, {32, 64}}) {
+      names.push_back(std::to_string(channels) + "ch@" + std::to_string(h) + "x" + std::to_string(w));
+      layers.push_back({names.back().c_str(), square(channels, channels, 3, 1), h, w, false, true});
+    }
+  for (const Layer& layer : layers)  // the vector is complete: its addresses are stable now
+    for (const auto& [kind, algorithm] : {std::pair{"exact", ConvAlgorithm::exact}, {"winograd", ConvAlgorithm::winograd}})
+      benchmark::RegisterBenchmark(("crossover/" + std::string(layer.name) + "/" + kind).c_str(), conv_op, &layer,
+                                   algorithm)
+          ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
 void register_winograd_blocking_sweep() {
   for (const Layer& layer : kLayers) {
     if (!ops::gemm::winograd_applies(layer.shape)) continue;
@@ -141,6 +164,7 @@ const bool registered = [] {
   }
   if (std::getenv("FFNET_BENCH_TUNE")) register_block_size_sweep();
   if (std::getenv("FFNET_BENCH_TUNE")) register_winograd_blocking_sweep();
+  if (std::getenv("FFNET_BENCH_TUNE")) register_winograd_crossover();
   return true;
 }();
 

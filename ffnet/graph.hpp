@@ -109,8 +109,9 @@ std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& 
 
 // The node as an op, at load: its checkpoint tensors read from `file` (refused if not finite),
 // batch norm folded into the convolution before it, then made by the ops layer's make_*
-// function for `config` (fast kernels of an ISA level, or the reference).
+// function for `config` (fast kernels of an ISA level, or the reference). `natural` holds the
+// value dims at the model's natural input size (infer_dims), for the Winograd memory rule.
 std::unique_ptr<ops::Op> make_node_op(const Node& node, const weights::SafetensorsFile& file,
-                                      const ops::OpConfig& config);
+                                      const ops::OpConfig& config, const std::vector<Dims>& natural);
 
 }  // namespace ffnet

@@ -6,6 +6,7 @@
 
 #include "ffnet/core/error.hpp"
 #include "ffnet/network_impl.hpp"
+#include "ffnet/registry.hpp"
 #include "weights/safetensors.hpp"
 
 namespace ffnet {
@@ -88,9 +89,11 @@ Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& o
                              .isa = net->isa,
                              .conv_algorithm = options.conv_algorithm,
                              .winograd_budget = net->winograd_budget.get()};
+  const ImageSize natural = natural_input_size(net->config.name);
+  const std::vector<Dims> natural_dims = infer_dims(net->graph, {3, natural.height, natural.width});
   std::vector<bool> runs_in_bands;
   for (const Node& node : net->graph.nodes) {
-    net->ops.push_back(make_node_op(node, file, config));
+    net->ops.push_back(make_node_op(node, file, config, natural_dims));
     runs_in_bands.push_back(net->ops.back()->runs_in_bands());
   }
   net->band_bytes = options.band_bytes;

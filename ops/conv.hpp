@@ -33,6 +33,9 @@ struct ConvSpec {
   ConvShape shape;
   bool residual = false;
   bool relu = false;
+  // Whether the layer may hold Winograd's weights (4x the plain ones) when ConvAlgorithm::fastest
+  // finds Winograd faster for an input size. ConvAlgorithm::winograd ignores it.
+  bool winograd_weights = true;
 };
 
 // weight_oihw: out x in x kh x kw floats; bias: out floats, or empty for none. Copied into the

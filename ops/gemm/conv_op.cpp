@@ -20,12 +20,12 @@
 namespace ffnet::ops {
 namespace {
 
-// Winograd's weights take 4x the memory of the plain ones and pay back in proportion to the
-// pixels a layer computes. Measured with bench_gemm on one Zen 4 core: 192 channels at 32x64
-// output pixels, 3.8 ms against 12.8 exact; at 16x32 the gain (256 channels: 3.4 against 5.7 ms
-// on one thread, 1.7 against 2.8 on two) would cost 4x those layers' weights: +260 MB on
-// ffnet122NS at its natural size, more than doubling its resident memory.
-constexpr std::size_t kWinogradMinPixels = 32 * 64;
+// The smallest output for which Winograd is faster than the direct GEMM. FFNET_BENCH_TUNE=1
+// bench_gemm --benchmark_filter=crossover/ (3x3 layers of 64 to 512 channels, one Zen 4 VM,
+// 1 and 2 threads): at 16x32 output pixels Winograd takes 1.3-2.5x less time, at 8x16 the two
+// tie (0.86-1.09x), at 4x8 and below Winograd takes 1.3-7x longer. Which layers may hold
+// Winograd's 4x larger weights at all is the model's choice (ConvSpec::winograd_weights).
+constexpr std::size_t kWinogradMinPixels = 16 * 32;
 
 enum class Algorithm { gemm, winograd };
 
@@ -141,13 +141,13 @@ class GemmConv final : public Op {
   }
 
   // Winograd where the configuration asks for it and the layer allows it; by default where the
-  // output has pixels enough to pay for the larger weights.
+  // layer may hold its weights and the output is large enough for it to be faster.
   bool wants_winograd(Dims out) const {
     if (!gemm::winograd_applies(spec_.shape)) return false;
     switch (config_.conv_algorithm) {
       case ConvAlgorithm::exact: return false;
       case ConvAlgorithm::winograd: return true;
-      case ConvAlgorithm::fastest: return out.plane() >= kWinogradMinPixels;
+      case ConvAlgorithm::fastest: return spec_.winograd_weights && out.plane() >= kWinogradMinPixels;
     }
     return false;
   }
