@@ -8,59 +8,19 @@
 
 #include "ffnet/core/error.hpp"
 #include "ops/gemm/block_math.hpp"
+#include "ops/gemm/thread_split.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {
 
-// The rows and columns of C one thread computes: rows a multiple of MR, columns of NR.
-struct Region {
-  int m0, m1;
-  int n0, n1;
-};
+// The thread split's cost of packing (thread_split.hpp), in multiply-adds per packed value:
+// measured on one Zen 4 core, bench_gemm's pack_b/ packs FFNet's 3x3 layers at 7.6-8.3 G
+// floats/s (the 7x7 stride-2 stem 3.8) while the 6x64 microkernel does 56-58 G multiply-adds/s:
+// 7 to 8 per packed float.
+constexpr double kPackCost = 8.0;
 
-struct ThreadGrid {
-  int m_parts = 1;
-  int n_parts = 1;
-};
-
-// Splits C into m_parts x n_parts regions, one per thread, minimising the busiest thread's
-// work. Splitting N costs nothing extra; splitting M makes every thread pack the same B
-// columns, counted here as kPackCost multiply-adds per packed value: measured on one Zen 4 core,
-// bench_gemm's pack_b/ packs FFNet's 3x3 layers at 7.6-8.3 G floats/s (the 7x7 stride-2 stem
-// 3.8) while the 6x64 microkernel does 56-58 G multiply-adds/s: 7 to 8 per packed float.
-ThreadGrid choose_grid(const GemmKernelInfo& kernel, int m, int n, int threads) {
-  constexpr double kPackCost = 8.0;
-  const int m_panels = (m + kernel.mr - 1) / kernel.mr;
-  const int n_panels = (n + kernel.nr - 1) / kernel.nr;
-  ThreadGrid best;
-  double best_cost = -1;
-  for (int m_parts = 1; m_parts <= threads; ++m_parts) {
-    if (threads % m_parts != 0) continue;
-    const int n_parts = threads / m_parts;
-    const double rows = double((m_panels + m_parts - 1) / m_parts) * kernel.mr;
-    const double cols = double((n_panels + n_parts - 1) / n_parts) * kernel.nr;
-    const double cost = cols * (rows + kPackCost);
-    if (best_cost < 0 || cost < best_cost) {
-      best_cost = cost;
-      best = {m_parts, n_parts};
-    }
-  }
-  return best;
-}
-
-// Part `index` of `parts` near-equal runs of `count` units of `unit` elements, clamped to total.
-std::pair<int, int> split_range(int total, int unit, int parts, int index) {
-  const int units = (total + unit - 1) / unit;
-  const int begin = int(std::int64_t(units) * index / parts) * unit;
-  const int end = int(std::int64_t(units) * (index + 1) / parts) * unit;
-  return {std::min(begin, total), std::min(end, total)};
-}
-
-Region thread_region(const GemmKernelInfo& kernel, const GemmProblem& p, ThreadGrid grid,
-                     int thread) {
-  const auto [m0, m1] = split_range(p.m, kernel.mr, grid.m_parts, thread / grid.n_parts);
-  const auto [n0, n1] = split_range(p.n, kernel.nr, grid.n_parts, thread % grid.n_parts);
-  return {m0, m1, p.n0 + n0, p.n0 + n1};
+Region thread_region(const GemmKernelInfo& kernel, const GemmProblem& p, ThreadGrid grid, int thread) {
+  return thread_region(kernel.mr, kernel.nr, p.m, p.n0, p.n, grid, thread);
 }
 
 std::size_t b_tile_floats(const GemmKernelInfo& kernel, int n, int k) {
@@ -136,7 +96,7 @@ void gemm(const GemmKernelInfo& kernel, const GemmProblem& p, int threads,
     // The team may be smaller than asked for; the split follows the real team size.
     const int team = omp_get_num_threads();
     const int thread = omp_get_thread_num();
-    const ThreadGrid grid = choose_grid(kernel, p.m, p.n, team);
+    const ThreadGrid grid = choose_grid(kernel.mr, kernel.nr, p.m, p.n, team, kPackCost);
     gemm_region(kernel, p, thread_region(kernel, p, grid, thread),
                 aligned_slice(scratch, std::size_t(thread), tile_floats));
   }

@@ -15,6 +15,7 @@
 // the baseline build. (A header only one family's files include, like avx512_tile.hpp, may
 // hold its code.)
 #include <cstddef>
+#include <cstdint>
 
 namespace ffnet::ops::gemm {
 
@@ -136,5 +137,48 @@ void f32_winograd_f43_input__avx2(const WinogradInput& job);
 void f32_winograd_f43_output__avx2(const WinogradOutput& job);
 void f32_winograd_f43_input__avx512(const WinogradInput& job);
 void f32_winograd_f43_output__avx512(const WinogradOutput& job);
+
+// ---- int8: u8 activations x s8 weights -> s32, requantised in the epilogue --------------------
+//
+// A qu8 microkernel computes one tile C[mr][nr] (mr <= MR, nr <= NR) over the whole depth kc
+// (a multiple of 4, zero-padded), so that no s32 value ever leaves the registers:
+//   a: packed A micro-panel (weights, s8), k in groups of 4: for each group MR x 4 bytes, row r's
+//      four k at r * 4 (rows >= mr are zero);
+//   b: packed B micro-panel (activations, u8), for each group of 4 k: NR x 4 bytes, column j's
+//      four k at j * 4 (columns >= nr hold anything; they are not stored).
+// Then, per element (row i, column j), exactly (the scalar kernel is the definition):
+//   acc = sum_k a * b - correction[i]                         (int32; correction = z_in * sum_k a)
+//   v   = fma(float(acc), scale[i], bias[i])                   (the real value)
+//   v   = fma(float(residual - residual_zero), residual_scale, v)   if there is a residual
+//   v   = max(v, 0)                                            if relu
+// and C is v (float output) or quantize_u8(v, out_inverse_scale, out_zero) (ffnet/core/quant.hpp).
+struct QuantEpilogue {
+  const std::int32_t* correction = nullptr;  // mr values
+  const float* scale = nullptr;              // mr values: s_in * s_weight[row]
+  const float* bias = nullptr;               // mr values, in real units
+  const std::uint8_t* residual = nullptr;    // strided like C, null = none
+  std::size_t ld_residual = 0;
+  float residual_scale = 1.0f;
+  int residual_zero = 0;
+  bool relu = false;
+  bool float_output = false;  // C is float (the logits), else u8
+  float out_inverse_scale = 1.0f;
+  int out_zero = 0;
+};
+
+// c: u8 or float (epilogue.float_output) row-major with row stride ldc (elements).
+using Qu8GemmMicrokernel = void (*)(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b,
+                                    void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+
+void qu8_gemm_4x16c4__scalar(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b, void* c,
+                             std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_gemm_6x64c4__avx512vnni(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b,
+                                 void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_gemm_6x16c4__avxvnni(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b, void* c,
+                              std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_gemm_6x16c4__avx512vnni_ymm(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b,
+                                     void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_gemm_6x8c4__avx2(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b, void* c,
+                          std::size_t ldc, const QuantEpilogue& epilogue);
 
 }  // namespace ffnet::ops::gemm

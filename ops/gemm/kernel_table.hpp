@@ -39,6 +39,16 @@ struct GemmKernelInfo {
   WinogradKernels winograd;
 };
 
+// A qu8 kernel (u8 activations x s8 weights, requantised: gemm_kernel.hpp) with its tile. The B
+// packing is shared (qu8_pack.hpp, for the kernel's NR).
+struct Qu8GemmKernelInfo {
+  std::string_view name;
+  CpuFeatures required;
+  int mr;
+  int nr;
+  Qu8GemmMicrokernel run;
+};
+
 // All kernels built into the library, for every ISA (check runnable() before running one).
 std::span<const GemmKernelInfo> gemm_kernels();
 // The ISA levels this CPU supports that choose different `dtype` kernels (the first of each):
@@ -46,6 +56,14 @@ std::span<const GemmKernelInfo> gemm_kernels();
 std::vector<Isa> isas_with_distinct_kernels(DType dtype);
 // Whether this CPU has what `kernel` requires.
 bool runnable(const GemmKernelInfo& kernel);
+
+// The qu8 kernels (data type u8: the activations), in order of preference, and the first of
+// them whose features `isa` has.
+std::span<const Qu8GemmKernelInfo> qu8_gemm_kernels();
+const Qu8GemmKernelInfo& default_qu8_gemm_kernel(const Isa& isa);
+bool runnable(const Qu8GemmKernelInfo& kernel);
+// The ISA levels this CPU supports that choose different qu8 kernels (the first of each).
+std::vector<Isa> isas_with_distinct_qu8_kernels();
 // The kernel for `dtype` at ISA level `isa`: the first of the table (in order of preference,
 // the fastest measured on FFNet's layer shapes first) whose required features `isa` has.
 const GemmKernelInfo& default_gemm_kernel(DType dtype, const Isa& isa);
