@@ -11,6 +11,7 @@
 #include "ops/conv.hpp"
 #include "ops/op.hpp"
 #include "ops/pooling.hpp"
+#include "ops/qu8_conv.hpp"
 #include "ops/resize.hpp"
 
 namespace ffnet::reference {
@@ -37,5 +38,7 @@ std::unique_ptr<ops::Op> make_add();
 std::unique_ptr<ops::Op> make_concat();
 std::unique_ptr<ops::Op> make_linear(std::span<const float> weight, std::span<const float> bias, int in_features,
                                      int out_features);
+std::unique_ptr<ops::Op> make_qu8_conv(const ops::Qu8ConvSpec& spec, std::span<const std::int8_t> weight,
+                                       std::span<const float> weight_scale, std::span<const float> bias);
 
 }  // namespace ffnet::reference

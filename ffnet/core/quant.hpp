@@ -20,9 +20,11 @@ struct QuantParams {
 
 // The nearest integer (ties to even, the default rounding of the SIMD conversions) of `t`, with
 // `t` first limited to [-256, 512]: beyond it every zero point saturates alike, and the
-// conversion stays in range.
+// conversion stays in range. The limits are written as the SIMD max(t, lo) and min(t, hi)
+// evaluate them (a NaN becomes -256).
 inline std::int32_t round_quantized(float t) {
-  t = std::min(std::max(t, -256.0f), 512.0f);
+  t = t > -256.0f ? t : -256.0f;
+  t = t < 512.0f ? t : 512.0f;
   return std::int32_t(std::nearbyint(t));
 }
 
