@@ -39,28 +39,40 @@ class Add final : public Op {
   }
 };
 
+// Any element type (float maps, or u8 maps sharing one scale and zero point).
 class Concat final : public Op {
  public:
+  explicit Concat(DType dtype) : dtype_(dtype) {}
+
   std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
     detail::check_concat(in, out);
     return Op::reshape(in, out, 1);
   }
 
   // Each input's planes are copied whole, threads splitting each input's channels.
-  void run(const OpPlan&, std::span<const AnyView> in, AnyView out_view, const RunContext& ctx) const override {
-    const View out = out_view.as<float>();
-    const std::size_t plane_bytes = out.dims.plane() * sizeof(float);
+  void run(const OpPlan&, std::span<const AnyView> in, AnyView out, const RunContext& ctx) const override {
+    const std::size_t element = dtype_size(dtype_), plane_bytes = out.dims.plane() * element;
+    if (out.dtype != dtype_) throw_internal("concat: output of another type");
+    for (const AnyView& part : in)
+      if (part.dtype != dtype_) throw_internal("concat: inputs of another type");
+    auto* to = static_cast<std::byte*>(out.data);
 #pragma omp parallel num_threads(ctx.threads)
     {
-      int first = 0;
-      for (const AnyView& any : in) {
-        const ConstView part = any.as<const float>();
+      std::size_t first = 0;
+      for (const AnyView& part : in) {
+        const auto* from = static_cast<const std::byte*>(part.data);
 #pragma omp for schedule(static)
-        for (int c = 0; c < part.dims.c; ++c) std::memcpy(out.channel(first + c), part.channel(c), plane_bytes);
-        first += part.dims.c;
+        for (int c = 0; c < part.dims.c; ++c)
+          std::memcpy(to + (first + std::size_t(c)) * plane_bytes, from + std::size_t(c) * plane_bytes, plane_bytes);
+        first += std::size_t(part.dims.c);
       }
     }
   }
+
+  DType output_dtype() const override { return dtype_; }
+
+ private:
+  DType dtype_;
 };
 
 class Linear final : public Op {
@@ -106,9 +118,9 @@ std::unique_ptr<Op> make_add(const OpConfig& config) {
   return std::make_unique<Add>();
 }
 
-std::unique_ptr<Op> make_concat(const OpConfig& config) {
-  if (config.reference) return reference::make_concat();
-  return std::make_unique<Concat>();
+std::unique_ptr<Op> make_concat(const OpConfig& config, DType dtype) {
+  if (config.reference && dtype == DType::f32) return reference::make_concat();
+  return std::make_unique<Concat>(dtype);  // a copy: the same for the reference
 }
 
 std::unique_ptr<Op> make_linear(std::span<const float> weight, std::span<const float> bias, int in_features,

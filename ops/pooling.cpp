@@ -3,6 +3,7 @@
 #include "ops/pooling.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <omp.h>
 
 #include "ops/checks.hpp"
@@ -12,8 +13,10 @@ namespace ffnet::ops {
 namespace {
 
 // PyTorch's update rule: a larger value or a NaN replaces the running maximum, so a NaN anywhere
-// in the window is the result. Written branch-free so that the column pass vectorises.
+// in the window is the result. Written branch-free so that the column pass vectorises. (u8
+// values, of one scale and zero point in and out, need only the larger.)
 inline float max_step(float best, float v) { return ((v > best) | (v != v)) ? v : best; }
+inline std::uint8_t max_step(std::uint8_t best, std::uint8_t v) { return v > best ? v : best; }
 
 // The range [first, last) of input indices inside output index o's window.
 struct Window {
@@ -41,15 +44,16 @@ Interior interior_columns(const MaxPoolShape& s, int in_w, int out_w) {
 // dst[x] = max of the window of output column x over the column maxima `cm`. Interior columns
 // go tap by tap over the whole range (strided loads the compiler vectorises); the clipped
 // border windows one by one. Both visit a window's columns left to right.
-void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior interior, float* dst, int out_w) {
+template <class T>
+void max_over_columns(const MaxPoolShape& s, const T* cm, int in_w, Interior interior, T* dst, int out_w) {
   auto clipped = [&](int x) {
     const Window wx = window(s, x, in_w);
-    float best = cm[wx.first];
+    T best = cm[wx.first];
     for (int ix = wx.first + 1; ix < wx.last; ++ix) best = max_step(best, cm[ix]);
     dst[x] = best;
   };
   for (int x = 0; x < interior.first; ++x) clipped(x);
-  const float* base = cm - s.pad;
+  const T* base = cm - s.pad;
   for (int x = interior.first; x < interior.last; ++x) dst[x] = base[x * s.stride];
   for (int k = 1; k < s.kernel; ++k)
     for (int x = interior.first; x < interior.last; ++x) dst[x] = max_step(dst[x], base[x * s.stride + k]);
@@ -58,9 +62,11 @@ void max_over_columns(const MaxPoolShape& s, const float* cm, int in_w, Interior
 
 // Each thread's column maxima (one input row's width) live in the scratch.
 struct MaxPoolPlan : OpPlan {
-  std::size_t row_floats = 0;
+  std::size_t row_elements = 0;
 };
 
+// T: float, or std::uint8_t for int8 maps (the output keeps the input's scale and zero point).
+template <class T>
 class MaxPool final : public Op {
  public:
   explicit MaxPool(const MaxPoolShape& shape) : shape_(shape) {}
@@ -71,45 +77,47 @@ class MaxPool final : public Op {
     detail::check_same_dims("max_pool", "output", out, max_pool_output_dims(shape_, in[0]));
     auto plan = std::make_unique<MaxPoolPlan>();
     plan->algorithm = "column then row maxima";
-    plan->row_floats = (std::size_t(in[0].w) + 15) / 16 * 16;  // whole cache lines per thread
-    plan->scratch_bytes = std::size_t(threads) * plan->row_floats * sizeof(float);
+    plan->row_elements = (std::size_t(in[0].w) * sizeof(T) + 63) / 64 * 64 / sizeof(T);  // whole cache lines
+    plan->scratch_bytes = std::size_t(threads) * plan->row_elements * sizeof(T);
     return plan;
   }
 
   void run(const OpPlan& plan, std::span<const AnyView> in, AnyView out, const RunContext& ctx) const override {
-    const ConstView from = in[0].as<const float>();
-    const View to = out.as<float>();
+    const auto from = in[0].as<const T>();
+    const auto to = out.as<T>();
     run_rows(static_cast<const MaxPoolPlan&>(plan), {from, 0, from.dims.h}, {to, 0, to.dims.h}, {0, to.dims.h}, ctx);
   }
 
   bool runs_in_bands() const override { return true; }
   BandWindow band_window(const OpPlan&) const override { return {shape_.kernel, shape_.stride, shape_.pad, 1}; }
   void run_band(const OpPlan& plan, AnyBand in, AnyBand out, RowRange rows, const RunContext& ctx) const override {
-    run_rows(static_cast<const MaxPoolPlan&>(plan), band_as<const float>(in), band_as<float>(out), rows, ctx);
+    run_rows(static_cast<const MaxPoolPlan&>(plan), band_as<const T>(in), band_as<T>(out), rows, ctx);
   }
+
+  DType output_dtype() const override { return dtype_of<T>(); }
 
  private:
   // Output rows `rows` (stored in `out_band`) from `in_band`, which must hold every input row they read.
-  void run_rows(const MaxPoolPlan& plan, ConstBand in_band, Band out_band, RowRange out_rows,
-                const RunContext& ctx) const {
+  void run_rows(const MaxPoolPlan& plan, BasicBand<BasicView<const T>> in_band, BasicBand<BasicView<T>> out_band,
+                RowRange out_rows, const RunContext& ctx) const {
     const MaxPoolShape& s = shape_;
-    const ConstView in = in_band.view;
-    const View out = out_band.view;
+    const auto in = in_band.view;
+    const auto out = out_band.view;
     const Dims full_out = max_pool_output_dims(s, {in.dims.c, in_band.height, in.dims.w});
     const RowRange need = input_rows(out_rows.first, out_rows.last, s.kernel, s.stride, s.pad, in_band.height);
     if (out.dims.c != full_out.c || out.dims.w != full_out.w || out_band.height != full_out.h ||
         out_rows.first < out_band.row0 || out_rows.last > out_band.row0 + out.dims.h || need.first < in_band.row0 ||
-        need.last > in_band.row0 + in.dims.h || std::size_t(in.dims.w) > plan.row_floats ||
+        need.last > in_band.row0 + in.dims.h || std::size_t(in.dims.w) > plan.row_elements ||
         ctx.scratch.size() < plan.scratch_bytes)
       throw_internal("max_pool: the bands or the scratch do not fit the pooling");
     const int band_h = out_rows.last - out_rows.first;
     const int rows = out.dims.c * band_h;
     const int in_w = in.dims.w;
     const Interior interior = interior_columns(s, in_w, out.dims.w);
-    float* scratch = scratch_at<float>(ctx, 0);
+    T* scratch = scratch_at<T>(ctx, 0);
 #pragma omp parallel num_threads(ctx.threads)
     {
-      float* cm = scratch + std::size_t(omp_get_thread_num()) * plan.row_floats;
+      T* cm = scratch + std::size_t(omp_get_thread_num()) * plan.row_elements;
 #pragma omp for schedule(static)
       for (int r = 0; r < rows; ++r) {
         const int c = r / band_h;
@@ -117,7 +125,7 @@ class MaxPool final : public Op {
         const Window wy = window(s, y, in_band.height);
         std::copy_n(in.row(c, wy.first - in_band.row0), in_w, cm);
         for (int iy = wy.first + 1; iy < wy.last; ++iy) {
-          const float* src = in.row(c, iy - in_band.row0);
+          const T* src = in.row(c, iy - in_band.row0);
           for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
         }
         max_over_columns(s, cm, in_w, interior, out.row(c, y - out_band.row0), out.dims.w);
@@ -134,6 +142,8 @@ class MaxPool final : public Op {
 // fixed per channel, so the result does not depend on the thread count.
 class GlobalAveragePool final : public Op {
  public:
+  GlobalAveragePool(DType dtype, QuantParams input) : dtype_(dtype), input_(input) {}
+
   std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
     detail::check_input_count("global_average_pool", in.size(), 1);
     detail::check_not_empty("global_average_pool", in[0]);
@@ -142,8 +152,14 @@ class GlobalAveragePool final : public Op {
   }
 
   void run(const OpPlan&, std::span<const AnyView> in_views, AnyView out_view, const RunContext& ctx) const override {
-    const ConstView in = in_views[0].as<const float>();
     float* out = out_view.as<float>().data;
+    if (dtype_ == DType::u8) {
+      const auto q = in_views[0].as<const std::uint8_t>();
+#pragma omp parallel for schedule(static) num_threads(ctx.threads)
+      for (int c = 0; c < q.dims.c; ++c) out[c] = qu8_mean(q.channel(c), q.dims.plane(), input_);
+      return;
+    }
+    const ConstView in = in_views[0].as<const float>();
     const std::size_t plane = in.dims.plane();
 #pragma omp parallel for schedule(static) num_threads(ctx.threads)
     for (int c = 0; c < in.dims.c; ++c) {
@@ -156,18 +172,25 @@ class GlobalAveragePool final : public Op {
       out[c] = float(((partial[0] + partial[1]) + (partial[2] + partial[3])) / double(plane));
     }
   }
+
+ private:
+  DType dtype_;
+  QuantParams input_;
 };
 
 }  // namespace
 
-std::unique_ptr<Op> make_max_pool(const MaxPoolShape& shape, const OpConfig& config) {
-  if (config.reference) return reference::make_max_pool(shape);
-  return std::make_unique<MaxPool>(shape);
+std::unique_ptr<Op> make_max_pool(const MaxPoolShape& shape, const OpConfig& config, DType dtype) {
+  if (dtype != DType::f32 && dtype != DType::u8) throw_internal("max_pool: unsupported element type");
+  if (config.reference) return reference::make_max_pool(shape, dtype);
+  if (dtype == DType::u8) return std::make_unique<MaxPool<std::uint8_t>>(shape);
+  return std::make_unique<MaxPool<float>>(shape);
 }
 
-std::unique_ptr<Op> make_global_average_pool(const OpConfig& config) {
-  if (config.reference) return reference::make_global_average_pool();
-  return std::make_unique<GlobalAveragePool>();
+std::unique_ptr<Op> make_global_average_pool(const OpConfig& config, DType dtype, QuantParams input) {
+  if (dtype != DType::f32 && dtype != DType::u8) throw_internal("global_average_pool: unsupported element type");
+  if (config.reference) return reference::make_global_average_pool(dtype, input);
+  return std::make_unique<GlobalAveragePool>(dtype, input);
 }
 
 }  // namespace ffnet::ops

@@ -8,20 +8,23 @@
 
 namespace ffnet::reference {
 
-void max_pool(const ops::MaxPoolShape& s, ConstView in, View out) {
+namespace {
+
+template <class T>
+void max_pool_of(const ops::MaxPoolShape& s, BasicView<const T> in, BasicView<T> out) {
   ops::detail::check_same_dims("max_pool", "output", out.dims, ops::max_pool_output_dims(s, in.dims));
   for (int c = 0; c < out.dims.c; ++c) {
     for (int y = 0; y < out.dims.h; ++y) {
       for (int x = 0; x < out.dims.w; ++x) {
-        float best = -std::numeric_limits<float>::infinity();
+        T best = std::numeric_limits<T>::lowest();  // -inf for float
         for (int ky = 0; ky < s.kernel; ++ky) {
           int iy = y * s.stride - s.pad + ky;
           if (iy < 0 || iy >= in.dims.h) continue;  // padding never wins
           for (int kx = 0; kx < s.kernel; ++kx) {
             int ix = x * s.stride - s.pad + kx;
             if (ix < 0 || ix >= in.dims.w) continue;
-            float v = in.row(c, iy)[ix];
-            if (v > best || std::isnan(v)) best = v;  // NaN propagates, as in PyTorch
+            const T v = in.row(c, iy)[ix];
+            if (v > best || v != v) best = v;  // NaN propagates, as in PyTorch
           }
         }
         out.row(c, y)[x] = best;
@@ -29,6 +32,10 @@ void max_pool(const ops::MaxPoolShape& s, ConstView in, View out) {
     }
   }
 }
+
+}  // namespace
+
+void max_pool(const ops::MaxPoolShape& s, ConstView in, View out) { max_pool_of<float>(s, in, out); }
 
 void global_average_pool(ConstView in, float* out) {
   ops::detail::check_not_empty("global_average_pool", in.dims);
@@ -40,11 +47,29 @@ void global_average_pool(ConstView in, float* out) {
   }
 }
 
-std::unique_ptr<ops::Op> make_max_pool(const ops::MaxPoolShape& shape) {
+std::unique_ptr<ops::Op> make_max_pool(const ops::MaxPoolShape& shape, DType dtype) {
+  if (dtype == DType::u8)
+    return reference_op_of<std::uint8_t, std::uint8_t>(
+        [shape](std::span<const BasicView<const std::uint8_t>> in, BasicView<std::uint8_t> out) {
+          max_pool_of<std::uint8_t>(shape, in[0], out);
+        },
+        1);
   return reference_op([shape](std::span<const ConstView> in, View out) { max_pool(shape, in[0], out); }, 1);
 }
 
-std::unique_ptr<ops::Op> make_global_average_pool() {
+std::unique_ptr<ops::Op> make_global_average_pool(DType dtype, QuantParams input) {
+  if (dtype == DType::u8)
+    return reference_op_of<std::uint8_t, float>(
+        [input](std::span<const BasicView<const std::uint8_t>> in, View out) {
+          ops::detail::check_same_dims("global_average_pool", "output", out.dims, Dims{in[0].dims.c, 1, 1});
+          for (int c = 0; c < in[0].dims.c; ++c) {  // the integer sum, element by element
+            std::int64_t sum = 0;
+            for (std::size_t i = 0; i < in[0].dims.plane(); ++i) sum += in[0].channel(c)[i];
+            const double count = double(in[0].dims.plane());
+            out.data[c] = float(double(input.scale) * (double(sum) - double(input.zero_point) * count) / count);
+          }
+        },
+        1);
   return reference_op(
       [](std::span<const ConstView> in, View out) {
         ops::detail::check_same_dims("global_average_pool", "output", out.dims, Dims{in[0].dims.c, 1, 1});

@@ -1,18 +1,20 @@
 #pragma once
-// A reference op: the plan says "reference" and has no scratch; run() hands the typed views to a
+// A reference op: the plan says "reference" and has no scratch; run() hands typed views to a
 // function. Included by the ops/reference/*.cpp files only.
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "ffnet/core/error.hpp"
 #include "ops/op.hpp"
 
 namespace ffnet::reference {
 
-// `run(in, out)` with in a span of ConstView and out a View; `inputs` is the number of inputs it
-// takes (0: any number, at least one).
-template <class Run>
+// `run(in, out)` with `in` a span of BasicView<const In> and `out` a BasicView<Out>; `inputs` is
+// the number of inputs it takes (0: any number, at least one).
+template <class In, class Out, class Run>
 class ReferenceOp final : public ops::Op {
  public:
   ReferenceOp(Run run, std::size_t inputs, std::size_t weight_bytes)
@@ -28,10 +30,11 @@ class ReferenceOp final : public ops::Op {
     constexpr std::size_t kMaxInputs = 8;
     if (in.empty() || in.size() > kMaxInputs || (inputs_ != 0 && in.size() != inputs_))
       throw_internal("reference op: " + std::to_string(in.size()) + " inputs");
-    ConstView views[kMaxInputs];
-    for (std::size_t i = 0; i < in.size(); ++i) views[i] = in[i].as<const float>();
-    run_(std::span<const ConstView>(views, in.size()), out.as<float>());
+    BasicView<const In> views[kMaxInputs];
+    for (std::size_t i = 0; i < in.size(); ++i) views[i] = in[i].as<const In>();
+    run_(std::span<const BasicView<const In>>(views, in.size()), out.as<Out>());
   }
+  DType output_dtype() const override { return dtype_of<Out>(); }
   std::size_t weight_bytes() const override { return weight_bytes_; }
 
  private:
@@ -40,9 +43,15 @@ class ReferenceOp final : public ops::Op {
   std::size_t weight_bytes_;
 };
 
+template <class In, class Out, class Run>
+std::unique_ptr<ops::Op> reference_op_of(Run run, std::size_t inputs, std::size_t weight_bytes = 0) {
+  return std::make_unique<ReferenceOp<In, Out, Run>>(std::move(run), inputs, weight_bytes);
+}
+
+// The float ops.
 template <class Run>
 std::unique_ptr<ops::Op> reference_op(Run run, std::size_t inputs, std::size_t weight_bytes = 0) {
-  return std::make_unique<ReferenceOp<Run>>(std::move(run), inputs, weight_bytes);
+  return reference_op_of<float, float>(std::move(run), inputs, weight_bytes);
 }
 
 // A copy of op weights the op owns.
