@@ -1,7 +1,7 @@
 // The AVX-VNNI kernel's code with the AVX-512 VNNI encoding of vpdpbusd on ymm: runs where
 // AVX-512 VNNI exists without AVX-VNNI (Zen 4), so that the 256-bit kernel is tested there too.
-// See qu8_tile__ymm_vnni.hpp.
-#include "ops/gemm/qu8_tile__ymm_vnni.hpp"
+// See qu8_tile__avxvnni.hpp.
+#include "ops/gemm/qu8_tile__avxvnni.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {

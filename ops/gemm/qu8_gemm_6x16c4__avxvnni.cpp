@@ -1,6 +1,6 @@
 // AVX-VNNI qu8 microkernel (256-bit vpdpbusd, VEX: CPUs without AVX-512, e.g. Alder Lake, Zen 5
-// client parts). See qu8_tile__ymm_vnni.hpp.
-#include "ops/gemm/qu8_tile__ymm_vnni.hpp"
+// client parts). See qu8_tile__avxvnni.hpp.
+#include "ops/gemm/qu8_tile__avxvnni.hpp"
 
 namespace ffnet::ops::gemm {
 namespace {
