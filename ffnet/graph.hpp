@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "ffnet/core/quant.hpp"
 #include "ffnet/core/tensor.hpp"
 #include "ffnet/model_config.hpp"
 #include "ops/conv.hpp"
@@ -49,6 +50,7 @@ struct SmoothingParams {
 };
 struct AddParams {};  // inputs [a, b]
 struct GlobalPoolParams {};  // output C x 1 x 1
+struct QuantizeParams {};  // float -> u8 with the output value's scale and zero point (int8 graphs)
 struct LinearParams {
   std::string weight;  // [out, in]
   std::string bias;    // [out]
@@ -57,7 +59,7 @@ struct LinearParams {
 };
 
 using NodeParams = std::variant<ConvParams, MaxPoolParams, ResizeParams, ConcatParams, SmoothingParams, AddParams,
-                                GlobalPoolParams, LinearParams>;
+                                GlobalPoolParams, LinearParams, QuantizeParams>;
 
 struct Node {
   std::string name;
@@ -72,8 +74,13 @@ struct Graph {
   std::vector<std::string> value_names;  // by ValueId; named features ("stem", "layer1", "s4", ...)
   ValueId input = kNoValue;
   ValueId output = kNoValue;
+  // int8 graphs only (quantized_graph.hpp), by ValueId: u8 or f32, and a u8 value's parameters.
+  std::vector<DType> value_dtypes;
+  std::vector<QuantParams> value_quant;
 
   int value_count() const { return int(value_names.size()); }
+  bool quantized() const { return !value_dtypes.empty(); }
+  DType dtype(ValueId v) const { return quantized() ? value_dtypes[std::size_t(v)] : DType::f32; }
 };
 
 Graph build_graph(const ModelConfig& config);
@@ -97,6 +104,7 @@ double graph_flops(const Graph& graph, const std::vector<Dims>& dims);
 struct TensorSpec {
   std::string name;
   std::vector<std::int64_t> shape;
+  DType dtype = DType::f32;  // f32: any floating-point type the loader widens; else exactly this
 };
 
 // Every tensor the graph reads from a checkpoint (batch-norm running statistics included,
@@ -107,11 +115,18 @@ std::vector<TensorSpec> required_tensors(const Graph& graph);
 // of the `_pre_down` variant they share their checkpoint with.
 std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& config);
 
-// The node as an op, at load: its checkpoint tensors read from `file` (refused if not finite),
-// batch norm folded into the convolution before it, then made by the ops layer's make_*
-// function for `config` (fast kernels of an ISA level, or the reference). `natural` holds the
-// value dims at the model's natural input size (infer_dims), for the Winograd memory rule.
-std::unique_ptr<ops::Op> make_node_op(const Node& node, const weights::SafetensorsFile& file,
-                                      const ops::OpConfig& config, const std::vector<Dims>& natural);
+// What making a node's op needs besides the node.
+struct NodeContext {
+  const Graph& graph;
+  const weights::SafetensorsFile& file;
+  const ops::OpConfig& config;
+  const std::vector<Dims>& natural;  // value dims at the model's natural input size (infer_dims)
+};
+
+// The node as an op, at load: its checkpoint tensors read from the file (refused if not
+// finite), batch norm folded into the convolution before it (float graphs), then made by the
+// ops layer's make_* function for the config (fast kernels of an ISA level, or the reference):
+// the float op, or in an int8 graph the one for its values' types and quantisation.
+std::unique_ptr<ops::Op> make_node_op(const Node& node, const NodeContext& context);
 
 }  // namespace ffnet

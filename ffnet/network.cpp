@@ -2,10 +2,12 @@
 #include "ffnet/network.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <set>
 
 #include "ffnet/core/error.hpp"
 #include "ffnet/network_impl.hpp"
+#include "ffnet/quantized_graph.hpp"
 #include "ffnet/registry.hpp"
 #include "weights/safetensors.hpp"
 
@@ -32,10 +34,13 @@ void validate_tensors(const weights::SafetensorsFile& file, const Graph& graph, 
     } else if (info->shape != spec.shape) {
       problems.push_back("tensor '" + spec.name + "' has shape " + shape_str(info->shape) + ", expected " +
                          shape_str(spec.shape));
-    } else if (info->dtype != DType::f32 && info->dtype != DType::f16 && info->dtype != DType::bf16 &&
-               info->dtype != DType::f64) {
+    } else if (spec.dtype == DType::f32 && info->dtype != DType::f32 && info->dtype != DType::f16 &&
+               info->dtype != DType::bf16 && info->dtype != DType::f64) {
       problems.push_back("tensor '" + spec.name + "' has dtype " + dtype_name(info->dtype) +
                          ", expected a floating-point type");
+    } else if (spec.dtype != DType::f32 && info->dtype != spec.dtype) {
+      problems.push_back("tensor '" + spec.name + "' has dtype " + dtype_name(info->dtype) + ", expected " +
+                         dtype_name(spec.dtype));
     }
   }
   for (const std::string& name : ignored_tensors(graph, config)) known.insert(name);
@@ -48,6 +53,27 @@ void validate_tensors(const weights::SafetensorsFile& file, const Graph& graph, 
   if (problems.size() > kMaxProblemsListed)
     message += "\n  ... and " + std::to_string(problems.size() - kMaxProblemsListed) + " more";
   throw_input(message);
+}
+
+// An int8 file's scales and zero points into the graph, checked: positive finite scales, and one
+// scale and zero point for the values that must share them (concat, max pooling).
+void read_quantization(const weights::SafetensorsFile& file, Graph& graph) {
+  for (ValueId v : u8_values(graph)) {
+    const Tensor scale = file.read_f32(*file.find(quant_scale_key(graph, v)));
+    const Tensor zero = file.read(*file.find(quant_zero_point_key(graph, v)));
+    const float s = scale.data()[0];
+    if (!(s > 0) || !std::isfinite(s) || !std::isfinite(1.0f / s))
+      throw_input(file.name() + ": tensor '" + quant_scale_key(graph, v) + "' is not a positive finite scale");
+    graph.value_quant[std::size_t(v)] = {s, int(zero.data_as<std::uint8_t>()[0])};
+  }
+  const std::vector<ValueId> classes = shared_quant_classes(graph);
+  for (ValueId v : u8_values(graph)) {
+    const ValueId first = classes[std::size_t(v)];
+    if (!(graph.value_quant[std::size_t(v)] == graph.value_quant[std::size_t(first)]))
+      throw_input(file.name() + ": values '" + graph.value_names[std::size_t(v)] + "' and '" +
+                  graph.value_names[std::size_t(first)] +
+                  "' must share one scale and zero point (a concat or max pooling joins them)");
+  }
 }
 
 }  // namespace
@@ -78,11 +104,19 @@ Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& o
     throw_input(file.name() + ": its metadata names an " + e.what());
   }
   net->graph = build_graph(net->config);
+  const auto format = file.metadata().find("format");
+  if (format != file.metadata().end()) {
+    if (format->second != kInt8Format)
+      throw_input(file.name() + ": unknown weight format '" + format->second + "' (this build reads float files and " +
+                  kInt8Format + ")");
+    net->graph = quantized_graph(net->graph);
+  }
   net->isa = options.isa.empty() ? ops::best_isa() : ops::parse_isa(options.isa);
   if (!ops::isa_supported(net->isa))
     throw_usage("this CPU cannot run the " + std::string(net->isa.name) + " kernels (it has: " +
                 ops::cpu_features().str() + ")");
   validate_tensors(file, net->graph, net->config);
+  if (net->graph.quantized()) read_quantization(file, net->graph);
 
   net->winograd_budget = std::make_unique<ops::WeightBudget>(options.winograd_weight_budget);
   const ops::OpConfig config{.reference = options.reference_ops,
@@ -93,7 +127,7 @@ Network Network::load(const weights::SafetensorsFile& file, const LoadOptions& o
   const std::vector<Dims> natural_dims = infer_dims(net->graph, {3, natural.height, natural.width});
   std::vector<bool> runs_in_bands;
   for (const Node& node : net->graph.nodes) {
-    net->ops.push_back(make_node_op(node, file, config, natural_dims));
+    net->ops.push_back(make_node_op(node, {.graph = net->graph, .file = file, .config = config, .natural = natural_dims}));
     runs_in_bands.push_back(net->ops.back()->runs_in_bands());
   }
   net->band_bytes = options.band_bytes;

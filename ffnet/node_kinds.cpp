@@ -5,7 +5,10 @@
 #include "ffnet/core/error.hpp"
 #include "ffnet/graph.hpp"
 #include "ffnet/overloaded.hpp"
+#include "ffnet/quantized_graph.hpp"
 #include "ops/elementwise.hpp"
+#include "ops/qu8_conv.hpp"
+#include "ops/qu8_ops.hpp"
 #include "ops/smoothing.hpp"
 #include "weights/batchnorm.hpp"
 #include "weights/safetensors.hpp"
@@ -60,6 +63,7 @@ const char* node_kind(const Node& node) {
                         [](const AddParams&) { return "add"; },
                         [](const GlobalPoolParams&) { return "global_pool"; },
                         [](const LinearParams&) { return "linear"; },
+                        [](const QuantizeParams&) { return "quantize"; },
                     },
                     node.params);
 }
@@ -85,6 +89,7 @@ std::vector<Dims> infer_dims(const Graph& graph, Dims input) {
             [&](const AddParams&) { return first; },
             [&](const GlobalPoolParams&) { return Dims{first.c, 1, 1}; },
             [&](const LinearParams& p) { return Dims{p.out_features, 1, 1}; },
+            [&](const QuantizeParams&) { return first; },
         },
         node.params);
     dims[std::size_t(node.output)] = out;
@@ -120,7 +125,13 @@ double graph_flops(const Graph& graph, const std::vector<Dims>& dims) {
 std::vector<TensorSpec> required_tensors(const Graph& graph) {
   std::vector<TensorSpec> specs;
   for (const Node& node : graph.nodes) {
-    if (const auto* c = std::get_if<ConvParams>(&node.params)) {
+    const auto* c = std::get_if<ConvParams>(&node.params);
+    if (c && graph.quantized()) {
+      const ops::ConvShape& s = c->shape;
+      specs.push_back({qweight_key(node), {s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}, DType::i8});
+      specs.push_back({weight_scale_key(node), {s.out_channels}});
+      specs.push_back({qbias_key(node), {s.out_channels}});
+    } else if (c) {
       const ops::ConvShape& s = c->shape;
       specs.push_back({c->weight, {s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}});
       if (!c->bias.empty()) specs.push_back({c->bias, {s.out_channels}});
@@ -134,11 +145,16 @@ std::vector<TensorSpec> required_tensors(const Graph& graph) {
       specs.push_back({l->bias, {l->out_features}});
     }
   }
+  for (ValueId v : u8_values(graph)) {
+    specs.push_back({quant_scale_key(graph, v), {1}});
+    specs.push_back({quant_zero_point_key(graph, v), {1}, DType::u8});
+  }
   return specs;
 }
 
 std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& config) {
   std::vector<std::string> names;
+  if (graph.quantized()) return names;  // ffnet-quantize writes only what the int8 graph reads
   for (const Node& node : graph.nodes)
     if (const auto* c = std::get_if<ConvParams>(&node.params); c && !c->batchnorm.empty())
       names.push_back(c->batchnorm + ".num_batches_tracked");
@@ -146,31 +162,63 @@ std::vector<std::string> ignored_tensors(const Graph& graph, const ModelConfig& 
   return names;
 }
 
-std::unique_ptr<ops::Op> make_node_op(const Node& node, const weights::SafetensorsFile& file,
-                                      const ops::OpConfig& config, const std::vector<Dims>& natural) {
+std::unique_ptr<ops::Op> make_node_op(const Node& node, const NodeContext& context) {
+  const Graph& graph = context.graph;
+  const weights::SafetensorsFile& file = context.file;
+  const ops::OpConfig& config = context.config;
+  const DType in_type = graph.dtype(node.inputs.front());
+  auto quant = [&](ValueId v) { return graph.value_quant[std::size_t(v)]; };
+  const bool int8 = graph.quantized() && in_type == DType::u8;
   return std::visit(
       Overloaded{
           [&](const ConvParams& p) {
+            const bool residual = node.inputs.size() == 2;
+            if (int8) {
+              const Tensor weight = file.read(*file.find(qweight_key(node)));
+              const Tensor scale = read_finite(file, weight_scale_key(node)), bias = read_finite(file, qbias_key(node));
+              const bool float_output = graph.dtype(node.output) == DType::f32;
+              const ops::Qu8ConvSpec spec{.shape = p.shape,
+                                          .residual = residual,
+                                          .relu = p.relu,
+                                          .input = quant(node.inputs[0]),
+                                          .residual_params = residual ? quant(node.inputs[1]) : QuantParams{},
+                                          .output = float_output ? QuantParams{} : quant(node.output),
+                                          .float_output = float_output};
+              return ops::make_qu8_conv(spec, {weight.data_as<std::int8_t>(), weight.size()}, values(scale),
+                                        values(bias), config);
+            }
             auto [weight, bias] = folded_conv(file, p);
-            const ops::ConvSpec spec{.shape = p.shape,
-                                     .residual = node.inputs.size() == 2,
-                                     .relu = p.relu,
-                                     .winograd_weights = natural[std::size_t(node.output)].plane() >= kWinogradWeightsMinPixels};
+            const ops::ConvSpec spec{
+                .shape = p.shape,
+                .residual = residual,
+                .relu = p.relu,
+                .winograd_weights = context.natural[std::size_t(node.output)].plane() >= kWinogradWeightsMinPixels};
             return ops::make_conv(spec, values(weight), values(bias), config);
           },
-          [&](const MaxPoolParams& p) { return ops::make_max_pool(p.shape, config); },
-          [&](const ResizeParams& p) { return ops::make_resize(p.mode, config); },
-          [&](const ConcatParams&) { return ops::make_concat(config); },
+          [&](const MaxPoolParams& p) { return ops::make_max_pool(p.shape, config, in_type); },
+          [&](const ResizeParams& p) {
+            if (!int8) return ops::make_resize(p.mode, config);
+            const std::optional<QuantParams> add =
+                node.inputs.size() == 2 ? std::optional<QuantParams>(quant(node.inputs[1])) : std::nullopt;
+            return ops::make_qu8_resize(p.mode, quant(node.inputs[0]), add, quant(node.output), config);
+          },
+          [&](const ConcatParams&) { return ops::make_concat(config, in_type); },
           [&](const SmoothingParams& p) {
             const Tensor weight = read_finite(file, p.weight);
             return ops::make_pre_down_smooth(values(weight), int(weight.shape()[0]), config);
           },
-          [&](const AddParams&) { return ops::make_add(config); },
-          [&](const GlobalPoolParams&) { return ops::make_global_average_pool(config); },
+          [&](const AddParams&) {
+            if (!int8) return ops::make_add(config);
+            return ops::make_qu8_add(quant(node.inputs[0]), quant(node.inputs[1]), quant(node.output), config);
+          },
+          [&](const GlobalPoolParams&) {
+            return ops::make_global_average_pool(config, in_type, int8 ? quant(node.inputs[0]) : QuantParams{});
+          },
           [&](const LinearParams& p) {
             const Tensor weight = read_finite(file, p.weight), bias = read_finite(file, p.bias);
             return ops::make_linear(values(weight), values(bias), p.in_features, p.out_features, config);
           },
+          [&](const QuantizeParams&) { return ops::make_quantize(quant(node.output), config); },
       },
       node.params);
 }
