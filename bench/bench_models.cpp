@@ -1,7 +1,8 @@
 // Whole models: the three rows (and their exact, non-Winograd variant), random
 // weights (tests/random_model.hpp), batch 1, Network::forward after one warm-up call (which plans the workspace).
 //   model/<name>@<HxW>/threads:<n>         the default load options (Winograd on)
-//   model_exact/<name>@<HxW>/threads:<n>   LoadOptions::winograd = false
+//   model_exact/<name>@<HxW>/threads:<n>   ConvAlgorithm::exact
+//   model_int8/<name>@<HxW>/threads:<n>    an int8 file of random weights and quantisation
 // FLOPS counts graph_flops (direct convolution work, as --benchmark's gflop=); peak% is the
 // share of n cores' FMA peak.
 #include <benchmark/benchmark.h>
@@ -27,11 +28,12 @@ constexpr Row kRows[] = {
     {"segmentation_ffnet40S_dBBB_mobile", 1024, 2048},
     {"segmentation_ffnet122NS_CCC_mobile", 512, 1024},
     {"segmentation_ffnet18_dAAC", 1024, 2048},
+    {"segmentation_ffnet46NS_CCC_mobile", 128, 256},
 };
 
-void forward(benchmark::State& state, Row row, LoadOptions options) {
+void forward(benchmark::State& state, Row row, LoadOptions options, bool int8) {
   const int threads = int(state.range(0));
-  const Network net = testing::load_random_model(row.model, 1, options);
+  const Network net = testing::load_random_model(row.model, 1, options, int8);
   Tensor input({1, 3, row.height, row.width});
   std::mt19937 rng(2);
   std::normal_distribution<float> normal;
@@ -50,9 +52,12 @@ const bool registered = [] {
                              std::to_string(row.width);
     for (const auto& [prefix, algorithm] :
          {std::pair{"model/", ConvAlgorithm::fastest}, std::pair{"model_exact/", ConvAlgorithm::exact}})
-      benchmark::RegisterBenchmark((prefix + name).c_str(), forward, row, LoadOptions{.conv_algorithm = algorithm})
+      benchmark::RegisterBenchmark((prefix + name).c_str(), forward, row, LoadOptions{.conv_algorithm = algorithm}, false)
           ->ArgName("threads")->Arg(1)->Arg(2)->Iterations(5)->UseRealTime()
           ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("model_int8/" + name).c_str(), forward, row, LoadOptions{}, true)
+        ->ArgName("threads")->Arg(1)->Arg(2)->Iterations(5)->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
   return true;
 }();

@@ -8,6 +8,17 @@ namespace ffnet::bench {
 
 // fp32 FLOP/s of one core running only FMAs (2 FLOP each), measured once per process.
 double fma_peak_flops();
+// int8 op/s of one core running only VNNI dot products (vpdpbusd: 2 ops per u8 x s8 product);
+// 0 where the machine has none.
+double int8_dot_peak_ops();
+
+// Counter "vnni_peak%": percent of `threads` cores' int8 dot-product peak reached by `ops`.
+inline void set_int8_peak_share(benchmark::State& state, double ops, int threads) {
+  const double peak = int8_dot_peak_ops();
+  if (peak > 0)
+    state.counters["vnni_peak%"] = benchmark::Counter(100.0 * ops / (peak * std::max(threads, 1)),
+                                                      benchmark::Counter::kIsIterationInvariantRate);
+}
 
 // Counter "peak%": percent of `threads` cores' FMA peak reached by `flops` per iteration.
 // Google Benchmark prints rate counters with "/s"; read "peak%=91.3/s" as 91.3 %.
