@@ -30,12 +30,20 @@ Arguments::Arguments(std::vector<OptionSpec> specs, int argc, char** argv) : spe
       value = argv[++i];
     }
     values_[name] = value;
+    lists_[name] = {value};
+    if (spec->value_name.ends_with("..."))  // and the values up to the next option
+      while (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) lists_[name].push_back(argv[++i]);
   }
 }
 
 std::string Arguments::get(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Arguments::get_all(const std::string& name) const {
+  auto it = lists_.find(name);
+  return it == lists_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string Arguments::required(const std::string& name) const {

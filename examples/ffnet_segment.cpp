@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <new>
 
 #include "examples/exit_codes.hpp"
@@ -16,14 +15,11 @@
 #include "ffnet/ffnet.hpp"
 #include "ffnet/segmentation.hpp"
 
-namespace fs = std::filesystem;
 
 namespace {
 
 using ffnet::cli::Job;
 using ffnet::cli::SegmentOptions;
-
-bool is_npy(const std::string& path) { return fs::path(path).extension() == ".npy"; }
 
 class Segmenter {
  public:
@@ -39,22 +35,13 @@ class Segmenter {
   }
 
   void run(const Job& job, bool print_name) {
-    ffnet::Image photo;
-    ffnet::Tensor input;
-    if (is_npy(job.input)) {
-      if (!job.overlay.empty()) ffnet::throw_usage("--overlay needs a picture as input, not a .npy tensor");
-      input = ffnet::weights::read_npy(job.input);
-      if (input.rank() != 4 || input.shape()[0] != 1 || input.shape()[1] != 3)
-        ffnet::throw_input(job.input + ": expected a 1x3xHxW array, got shape " + input.shape_str());
-      ffnet::check_finite(input, job.input);
-    } else {
-      photo = ffnet::load_image(job.input, options_.limits);
-      input = ffnet::image_to_input(photo);
-    }
-    const int height = int(input.shape()[2]), width = int(input.shape()[3]);
-    const ffnet::ImageSize target = model_input_size(height, width, !photo.rgb.empty());
-    if (target.height != height || target.width != width)
-      input = ffnet::resize_bilinear(input, target.height, target.width, ws_.threads());
+    if (ffnet::cli::is_npy(job.input) && !job.overlay.empty())
+      ffnet::throw_usage("--overlay needs a picture as input, not a .npy tensor");
+    const ffnet::cli::LoadedInput in = ffnet::cli::load_input(
+        job.input, options_.sizing, ffnet::natural_input_size(net_.config().name), ws_.threads());
+    const ffnet::Tensor& input = in.tensor;
+    const ffnet::Image& photo = in.photo;
+    const int height = in.height, width = in.width;
 
     ffnet::Tensor output;
     if (options_.profile && !warmed_up_) {  // profile warm runs, not the first touch of memory
@@ -89,13 +76,6 @@ class Segmenter {
   ffnet::Workspace ws_;
   ffnet::cli::Profiler profiler_;
   bool warmed_up_ = false;
-
-  // Pictures go to the model's natural size unless told otherwise; tensors keep theirs.
-  ffnet::ImageSize model_input_size(int height, int width, bool picture) const {
-    if (options_.size) return *options_.size;
-    if (options_.keep_size || !picture) return {height, width};
-    return ffnet::natural_input_size(net_.config().name);
-  }
 
   void benchmark(const ffnet::Tensor& input, ffnet::Tensor& output) {
     std::vector<double> ms;

@@ -1,11 +1,10 @@
 #include "examples/segment_jobs.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
 
+#include "examples/paths.hpp"
 #include "ffnet/core/error.hpp"
 #include "ffnet/image.hpp"
 
@@ -13,37 +12,6 @@ namespace fs = std::filesystem;
 
 namespace ffnet::cli {
 namespace {
-
-// The file a path names, however it is spelt: device and inode for what exists (symlinks
-// followed, hard links alike), the absolute path with symlinks of its existing part resolved
-// for what does not exist yet.
-std::string file_identity(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) return "inode " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
-  std::error_code ec;
-  const fs::path resolved = fs::weakly_canonical(fs::absolute(path), ec);
-  return "path " + (ec ? fs::absolute(path).lexically_normal() : resolved).string();
-}
-
-// A path and the option it came from, for the messages.
-struct Named {
-  std::string option;
-  std::string path;
-  std::string what() const { return option + " " + path; }
-};
-
-// Refuses two of `paths` that name one file; `outputs_from` is the index of the first output.
-void refuse_same_files(const std::vector<Named>& paths, std::size_t outputs_from) {
-  std::map<std::string, std::size_t> seen;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    const auto [it, fresh] = seen.emplace(file_identity(paths[i].path), i);
-    if (fresh || i < outputs_from) continue;
-    const Named& other = paths[it->second];
-    if (it->second < outputs_from)
-      throw_usage(paths[i].what() + " is the same file as " + other.what() + ": an output must not replace an input");
-    throw_usage(paths[i].what() + " and " + other.what() + " name the same file: each output needs a file of its own");
-  }
-}
 
 std::vector<std::string> pictures_in(const std::string& dir) {
   std::vector<std::string> pictures;

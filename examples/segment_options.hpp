@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "examples/inputs.hpp"
 #include "ffnet/image.hpp"
 #include "ffnet/network.hpp"
 #include "ffnet/registry.hpp"
@@ -20,14 +21,12 @@ struct SegmentOptions {
   std::string overlay;  // palette blended over the photo (PNG)
   std::string logits;   // raw model output (.npy)
   float alpha = 0.5f;
-  std::optional<ImageSize> size;  // resize the input first; default: the model's natural size
-  bool keep_size = false;
+  InputSizing sizing;  // --size, --keep-size, the picture limits
   int topk = 5;
   int threads = 0;
   bool quiet = false;
   bool profile = false;
   int benchmark_runs = 0;
-  ImageLimits limits;
 
   bool wants_segmentation_output() const { return !labels.empty() || !color.empty() || !overlay.empty(); }
 };

@@ -8,6 +8,7 @@
 #include "ffnet/image.hpp"
 #include "ffnet/model_config.hpp"
 #include "ffnet/network.hpp"
+#include "ffnet/quantize.hpp"
 #include "ffnet/registry.hpp"
 #include "ffnet/segmentation.hpp"
 #include "ffnet/core/tensor.hpp"

@@ -123,6 +123,10 @@ struct NodeContext {
   const std::vector<Dims>& natural;  // value dims at the model's natural input size (infer_dims)
 };
 
+// A float file's convolution weight (OIHW) and bias with its batch norm folded in (refused if
+// not finite).
+std::pair<Tensor, Tensor> folded_conv_weights(const weights::SafetensorsFile& file, const ConvParams& conv);
+
 // The node as an op, at load: its checkpoint tensors read from the file (refused if not
 // finite), batch norm folded into the convolution before it (float graphs), then made by the
 // ops layer's make_* function for the config (fast kernels of an ISA level, or the reference):

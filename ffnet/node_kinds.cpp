@@ -34,8 +34,9 @@ Tensor read_finite(const weights::SafetensorsFile& file, const std::string& name
   return t;
 }
 
-// The conv's weight and bias with its batch norm folded in.
-std::pair<Tensor, Tensor> folded_conv(const weights::SafetensorsFile& file, const ConvParams& conv) {
+}  // namespace
+
+std::pair<Tensor, Tensor> folded_conv_weights(const weights::SafetensorsFile& file, const ConvParams& conv) {
   Tensor weight = read_finite(file, conv.weight);
   Tensor bias({conv.shape.out_channels});
   if (!conv.bias.empty()) bias = read_finite(file, conv.bias);
@@ -50,8 +51,6 @@ std::pair<Tensor, Tensor> folded_conv(const weights::SafetensorsFile& file, cons
   }
   return {std::move(weight), std::move(bias)};
 }
-
-}  // namespace
 
 const char* node_kind(const Node& node) {
   return std::visit(Overloaded{
@@ -187,7 +186,7 @@ std::unique_ptr<ops::Op> make_node_op(const Node& node, const NodeContext& conte
               return ops::make_qu8_conv(spec, {weight.data_as<std::int8_t>(), weight.size()}, values(scale),
                                         values(bias), config);
             }
-            auto [weight, bias] = folded_conv(file, p);
+            auto [weight, bias] = folded_conv_weights(file, p);
             const ops::ConvSpec spec{
                 .shape = p.shape,
                 .residual = residual,

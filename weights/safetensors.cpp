@@ -207,8 +207,10 @@ Tensor SafetensorsFile::read(const TensorInfo& info) const {
   return out;
 }
 
-void write_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+namespace {
+
+// The length prefix and JSON header of a file holding `tensors` in order.
+std::string safetensors_header(const std::vector<NamedTensor>& tensors, const std::map<std::string, std::string>& metadata) {
   auto quote = [](const std::string& s) {
     std::string q = "\"";
     for (char c : s) {
@@ -258,13 +260,27 @@ void write_safetensors(const std::string& path, const std::vector<NamedTensor>& 
   }
   header += "}";
   header.append((8 - header.size() % 8) % 8, ' ');  // data starts 8-byte aligned
+  std::string prefix(8, '\0');
+  const std::uint64_t length = header.size();
+  for (int i = 0; i < 8; ++i) prefix[std::size_t(i)] = char(length >> (8 * i));
+  return prefix + header;
+}
 
+}  // namespace
+
+void write_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
   AtomicFile out(path);
-  std::uint64_t length = header.size();
-  out.write(&length, 8);
+  const std::string header = safetensors_header(tensors, metadata);
   out.write(header.data(), header.size());
   for (const auto& nt : tensors) out.write(nt.tensor->raw(), nt.tensor->bytes());
   out.commit();
+}
+
+std::string safetensors_bytes(const std::vector<NamedTensor>& tensors, const std::map<std::string, std::string>& metadata) {
+  std::string bytes = safetensors_header(tensors, metadata);
+  for (const auto& nt : tensors) bytes.append(static_cast<const char*>(nt.tensor->raw()), nt.tensor->bytes());
+  return bytes;
 }
 
 }  // namespace ffnet::weights

@@ -57,5 +57,7 @@ struct NamedTensor {
 };
 void write_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
                        const std::map<std::string, std::string>& metadata);
+// The same file's bytes, in memory (read back with memory_source()).
+std::string safetensors_bytes(const std::vector<NamedTensor>& tensors, const std::map<std::string, std::string>& metadata);
 
 }  // namespace ffnet::weights
