@@ -2,7 +2,7 @@
 # ffnet.cpp against PyTorch, ONNX Runtime and OpenCV DNN on the same random-weight model, the
 # same input and the same thread count, one peer after another; prints one table.
 #
-#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [--first-result MODEL@HxW]
+#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [--no-int8] [--first-result MODEL@HxW]
 #                          [MODEL@HxW ...]
 #
 # Default rows: ffnet40S_dBBB_mobile@1024x2048, ffnet122NS_CCC_mobile@512x1024,
@@ -12,7 +12,10 @@
 # speed-up from 1 thread to N (3 alternating rounds, 0 to skip), and the time to the first
 # result (load, one forward, write; ONNX Runtime: session creation and first run) of
 # ffnet150_AAA@64x128, the largest model on a small input (--first-result replaces it; give it
-# with no rows to run only that table). Installs what it needs: Debian's build tools, python3-torch and
+# with no rows to run only that table). Every row also runs int8 (--no-int8: not): ffnet.cpp on
+# the file ffnet-quantize makes from the row's input, ONNX Runtime on the QDQ model
+# bench_peers/make_qdq.py makes with python3-onnx (min/max ranges of the same input), and a table
+# of their ratios. Installs what it needs: Debian's build tools, python3-torch and
 # python3-opencv, and onnxruntime-node from npm (--ignore-scripts: its CPU binaries ship in the
 # package) into .peers/ (not committed), where the models, ONNX exports and inputs are kept
 # too. Builds ffnet.cpp in release mode in build-release/.
@@ -26,15 +29,17 @@ scaling_rounds=3
 rows=()
 first_result=(segmentation_ffnet150_AAA@64x128)
 first_result_given=0
+int8=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --scaling-rounds) scaling_rounds=$2; shift 2 ;;
+    --no-int8) int8=0; shift ;;
     --first-result)
       [ "$first_result_given" -eq 1 ] || first_result=()
       first_result_given=1; first_result+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *@*) rows+=("$1"); shift ;;
     *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -47,8 +52,9 @@ done
 # Debian packages: the build, the Python peers, node and npm for ONNX Runtime.
 "$root/scripts/install_deps.sh" build bench
 missing=()
-dpkg-query -W -f='${Status}' python3-opencv 2>/dev/null | grep -q "install ok installed" ||
-  missing+=(python3-opencv)
+for package in python3-opencv python3-onnx; do
+  dpkg-query -W -f='${Status}' $package 2>/dev/null | grep -q "install ok installed" || missing+=($package)
+done
 # Any node and npm will do (some installs bundle npm with nodejs and conflict with Debian's).
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -64,8 +70,10 @@ fi
 
 build="$root/build-release"
 bash "$root/scripts/configure.sh" "$build" --buildtype=release >/dev/null
-ninja -C "$build" examples/ffnet-segment >/dev/null
+ninja -C "$build" examples/ffnet-segment examples/ffnet-quantize >/dev/null
+int8_args=()
+[ "$int8" -eq 0 ] || int8_args=(--quantize "$build/examples/ffnet-quantize")
 
 exec /usr/bin/python3 "$root/scripts/bench_peers/run_all.py" --root "$root" --work "$work" \
-  --binary "$build/examples/ffnet-segment" --threads "$threads" --runs "$runs" \
+  --binary "$build/examples/ffnet-segment" "${int8_args[@]}" --threads "$threads" --runs "$runs" \
   --scaling-rounds "$scaling_rounds" --first-result "${first_result[@]}" -- "${rows[@]}"

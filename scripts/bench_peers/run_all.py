@@ -47,26 +47,53 @@ def prepare(args: argparse.Namespace, model: str, size: str) -> dict[str, str]:
     if not os.path.exists(x):
         h, w = (int(v) for v in size.split("x"))
         np.save(x, np.random.default_rng(0).standard_normal((1, 3, h, w), dtype=np.float32))
-    return {"checkpoint": checkpoint, "weights": weights, "onnx": onnx, "input": x}
+    files = {"checkpoint": checkpoint, "weights": weights, "onnx": onnx, "input": x}
+    if args.int8:
+        files.update(prepare_int8(args, directory, size, files))
+    return files
 
 
-def ffnet_command(args: argparse.Namespace, files: dict[str, str], threads: int, runs: int) -> list[str]:
-    return [args.binary, "--weights", files["weights"], "--input", files["input"],
+def prepare_int8(args: argparse.Namespace, directory: str, size: str, files: dict[str, str]) -> dict[str, str]:
+    """Both int8 models calibrated on the row's input: ours by ffnet-quantize (its default
+    method), ONNX Runtime's QDQ model by make_qdq.py (min/max ranges, measured by ONNX Runtime
+    running the float export)."""
+    int8 = os.path.join(directory, f"model_int8_{size}.safetensors")
+    if not os.path.exists(int8):
+        run([args.quantize, "--weights", files["weights"], "--calibration", files["input"], "--output", int8,
+             "--quiet"])
+    qdq = os.path.join(directory, f"model_{size}_qdq.onnx")
+    if not os.path.exists(qdq):
+        with tempfile.TemporaryDirectory() as tmp:
+            observed, ranges = os.path.join(tmp, "observed.onnx"), os.path.join(tmp, "ranges.json")
+            run([sys.executable, os.path.join(HERE, "make_qdq.py"), "observe", files["onnx"], observed])
+            run(["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort"), observed, files["input"],
+                 str(args.threads), "1", ranges])
+            run([sys.executable, os.path.join(HERE, "make_qdq.py"), "quantize", files["onnx"], ranges, qdq])
+    return {"int8": int8, "qdq": qdq}
+
+
+def ffnet_command(args: argparse.Namespace, files: dict[str, str], threads: int, runs: int,
+                  weights: str = "weights") -> list[str]:
+    return [args.binary, "--weights", files[weights], "--input", files["input"],
             "--threads", str(threads), "--benchmark", str(runs)]
 
 
 def peers(args: argparse.Namespace, model: str, files: dict[str, str]) -> dict[str, list[str]]:
     t, n = str(args.threads), str(args.runs)
     py = sys.executable
-    return {
+    ort = ["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort")]
+    commands = {
         "ffnet.cpp": ffnet_command(args, files, args.threads, args.runs),
         "PyTorch": [py, os.path.join(HERE, "run_torch.py"), "--model", model, "--checkpoint",
                     files["checkpoint"], "--input", files["input"], "--threads", t, "--runs", n],
-        "ONNX Runtime": ["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort"),
-                         files["onnx"], files["input"], t, n],
+        "ONNX Runtime": [*ort, files["onnx"], files["input"], t, n],
         "OpenCV DNN": [py, os.path.join(HERE, "run_opencv.py"), "--onnx", files["onnx"], "--input",
                        files["input"], "--threads", t, "--runs", n],
     }
+    if args.int8:
+        commands["ffnet.cpp int8"] = ffnet_command(args, files, args.threads, args.runs, "int8")
+        commands["ONNX Runtime int8"] = [*ort, files["qdq"], files["input"], t, n]
+    return commands
 
 
 def gflop(args: argparse.Namespace, files: dict[str, str]) -> float:
@@ -134,6 +161,7 @@ def main() -> int:
     parser.add_argument("--root", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--quantize", help="the ffnet-quantize binary: adds the int8 rows")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scaling-rounds", type=int, default=3,
@@ -142,10 +170,11 @@ def main() -> int:
                         help="rows for the time-to-first-result table")
     parser.add_argument("rows", nargs="*", help="MODEL@HxW")
     args = parser.parse_args()
+    args.int8 = bool(args.quantize)
     os.makedirs(args.work, exist_ok=True)
 
     print(f"# {datetime.date.today()} | {cpu_name()}, {os.cpu_count()} cores | "
-          f"{args.threads} threads, batch 1, float32, median and min of {args.runs} after a warm-up")
+          f"{args.threads} threads, batch 1, float32{' and int8' if args.int8 else ''}, median and min of {args.runs} after a warm-up")
     if not args.rows:
         first_results(args, args.first_result)
         return 0
@@ -153,7 +182,7 @@ def main() -> int:
               "| time / ffnet.cpp | RSS / ffnet.cpp |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
-    speedups = []
+    speedups, int8_rows = [], []
     for row in args.rows:
         model, size = row.split("@")
         files = prepare(args, model, size)
@@ -172,9 +201,20 @@ def main() -> int:
             print(f"| {model.removeprefix('segmentation_')} @ {size} | {flop:.1f} | {name} | "
                   f"{median:.0f} | {low:.0f} | {flop / median * 1e3:.0f} | {rss:.0f} | "
                   f"{ratio_t} | {ratio_m} |", flush=True)
+        if "ffnet.cpp int8" in results and "ONNX Runtime int8" in results:
+            int8_rows.append((model.removeprefix("segmentation_"), size, results["ffnet.cpp int8"],
+                              results["ONNX Runtime int8"]))
         if args.threads > 1 and args.scaling_rounds > 0:
             speedups.append((model.removeprefix("segmentation_"), size, *scaling(args, files)))
 
+    if int8_rows:
+        print("\n# int8: ffnet.cpp (ffnet-quantize, default ranges) against ONNX Runtime (QDQ, min/max ranges), "
+              "median ms and peak RSS MB (targets: time <= 0.8x, RSS <= 0.75x)")
+        print("| model @ input | ffnet.cpp ms | ONNX Runtime ms | time ratio | ffnet.cpp MB | ONNX Runtime MB | RSS ratio |")
+        print("|---|---|---|---|---|---|---|")
+        for model, size, ours, theirs in int8_rows:
+            print(f"| {model} @ {size} | {ours[0]:.1f} | {theirs[0]:.1f} | {ours[0] / theirs[0]:.2f}x | "
+                  f"{ours[2]:.0f} | {theirs[2]:.0f} | {ours[2] / theirs[2]:.2f}x |")
     if speedups:
         print(f"\n# ffnet.cpp, 1 thread against {args.threads}: {args.scaling_rounds} alternating "
               f"rounds of {args.runs} runs, median of the rounds' medians")

@@ -1,8 +1,9 @@
 // Time ONNX Runtime (onnxruntime-node, CPU provider) on the exported ONNX model; prints
 // median_ms, min_ms, peak_rss_mb like ffnet-segment --benchmark (peak RSS from getrusage).
-// usage: node run_ort.js MODULE_DIR MODEL.onnx INPUT.npy THREADS RUNS
+// usage: node run_ort.js MODULE_DIR MODEL.onnx INPUT.npy THREADS RUNS [RANGES.json]
 // RUNS 0: create the session and run once, nothing timed (for the time to the first result,
-// measured from outside the process).
+// measured from outside the process). With RANGES.json: run once and write every output's
+// [min, max] there (the calibration of make_qdq.py), nothing timed.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -26,7 +27,7 @@ function readNpy(file) {
 }
 
 async function main() {
-  const [moduleDir, modelPath, inputPath, threads, runs] = process.argv.slice(2);
+  const [moduleDir, modelPath, inputPath, threads, runs, rangesPath] = process.argv.slice(2);
   const ort = require(path.resolve(moduleDir, 'node_modules', 'onnxruntime-node'));
   const session = await ort.InferenceSession.create(modelPath, {
     executionProviders: ['cpu'],
@@ -36,7 +37,17 @@ async function main() {
   });
   const input = readNpy(inputPath);
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape) };
-  await session.run(feeds);
+  const first = await session.run(feeds);
+  if (rangesPath) {
+    const ranges = {};
+    for (const [name, tensor] of Object.entries(first)) {
+      let lo = Infinity, hi = -Infinity;
+      for (const v of tensor.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      ranges[name] = [lo, hi];
+    }
+    fs.writeFileSync(rangesPath, JSON.stringify(ranges));
+    return;
+  }
   if (Number(runs) === 0) return;
   const times = [];
   for (let i = 0; i < Number(runs); ++i) {
