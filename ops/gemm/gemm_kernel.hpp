@@ -140,23 +140,28 @@ void f32_winograd_f43_output__avx512(const WinogradOutput& job);
 
 // ---- int8: u8 activations x s8 weights -> s32, requantised in the epilogue --------------------
 //
-// A qu8 microkernel computes one tile C[mr][nr] (mr <= MR, nr <= NR) over the whole depth kc
-// (a multiple of 4, zero-padded), so that no s32 value ever leaves the registers:
-//   a: packed A micro-panel (weights, s8), k in groups of 4: for each group MR x 4 bytes, row r's
-//      four k at r * 4 (rows >= mr are zero);
-//   b: packed B micro-panel (activations, u8), for each group of 4 k: NR x 4 bytes, column j's
-//      four k at j * 4 (columns >= nr hold anything; they are not stored).
-// Then, per element (row i, column j), exactly (the scalar kernel is the definition):
-//   acc = sum_k a * b - correction[i]                         (int32; correction = z_in * sum_k a)
-//   v   = fma(float(acc), scale[i], bias[i])                   (the real value)
+// A qu8 microkernel is an indirect GEMM (the int8 convolution over channels-last u8 maps, which
+// it reads in place: nothing of the activations is packed). It computes one tile C[mr][nr]
+// (mr <= MR output pixels, nr <= NR output channels) over ks taps of kc input channels, so that
+// no s32 value ever leaves the registers:
+//   a: ks * MR pointers, a[t * MR + i] the channel vector pixel i reads for tap t (a buffer of
+//      the input's zero point where the tap falls in the padding); each is read for kc bytes
+//      rounded up to 4 (what lies past kc meets zero weights). Rows >= mr hold valid pointers
+//      too (any), whose results are not stored.
+//   w: packed weights (qu8_pack.hpp), for each tap and each group of 4 channels NR x 4 bytes,
+//      column j's four channels at j * 4 (columns >= nr and channels >= kc zero).
+// Then, per element (pixel i, channel j), exactly (the scalar kernel is the definition):
+//   acc = sum a * w - correction[j]                           (int32; correction = z_in * sum w)
+//   v   = fma(float(acc), scale[j], bias[j])                   (the real value)
 //   v   = fma(float(residual - residual_zero), residual_scale, v)   if there is a residual
 //   v   = max(v, 0)                                            if relu
-// and C is v (float output) or quantize_u8(v, out_inverse_scale, out_zero) (ffnet/core/quant.hpp).
+// and C is quantize_u8(v, out_inverse_scale, out_zero) (ffnet/core/quant.hpp), channels-last:
+// (i, j) at c[i * ldc + j]; or, for the logits (float_output), v channel-major: c[j * ldc + i].
 struct QuantEpilogue {
-  const std::int32_t* correction = nullptr;  // mr values
-  const float* scale = nullptr;              // mr values: s_in * s_weight[row]
-  const float* bias = nullptr;               // mr values, in real units
-  const std::uint8_t* residual = nullptr;    // strided like C, null = none
+  const std::int32_t* correction = nullptr;  // nr values, from the tile's first channel
+  const float* scale = nullptr;              // nr values: s_in * s_weight[channel]
+  const float* bias = nullptr;               // nr values, in real units
+  const std::uint8_t* residual = nullptr;    // (i, j) at residual[i * ld_residual + j]; null = none
   std::size_t ld_residual = 0;
   float residual_scale = 1.0f;
   int residual_zero = 0;
@@ -166,19 +171,18 @@ struct QuantEpilogue {
   int out_zero = 0;
 };
 
-// c: u8 or float (epilogue.float_output) row-major with row stride ldc (elements).
-using Qu8GemmMicrokernel = void (*)(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b,
-                                    void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+using Qu8IgemmMicrokernel = void (*)(int mr, int nr, int kc, int ks, const std::uint8_t* const* a,
+                                     const std::int8_t* w, void* c, std::size_t ldc, const QuantEpilogue& epilogue);
 
-void qu8_gemm_4x16c4__scalar(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b, void* c,
-                             std::size_t ldc, const QuantEpilogue& epilogue);
-void qu8_gemm_6x64c4__avx512vnni(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b,
-                                 void* c, std::size_t ldc, const QuantEpilogue& epilogue);
-void qu8_gemm_6x16c4__avxvnni(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b, void* c,
-                              std::size_t ldc, const QuantEpilogue& epilogue);
-void qu8_gemm_6x16c4__avx512vnni_ymm(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b,
-                                     void* c, std::size_t ldc, const QuantEpilogue& epilogue);
-void qu8_gemm_6x8c4__avx2(int mr, int nr, std::size_t kc, const std::int8_t* a, const std::uint8_t* b, void* c,
-                          std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_4x8c4__scalar(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
+                             void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_8x32c4__avx512vnni(int mr, int nr, int kc, int ks, const std::uint8_t* const* a,
+                                  const std::int8_t* w, void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_6x16c4__avxvnni(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
+                               void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_6x16c4__avx512vnni_ymm(int mr, int nr, int kc, int ks, const std::uint8_t* const* a,
+                                      const std::int8_t* w, void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_6x8c4__avx2(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
+                           void* c, std::size_t ldc, const QuantEpilogue& epilogue);
 
 }  // namespace ffnet::ops::gemm

@@ -1,5 +1,5 @@
 #pragma once
-// The qu8 epilogue (gemm_kernel.hpp) for 8 columns in a ymm register of s32 dot products, for
+// The qu8 epilogue (gemm_kernel.hpp) for 8 channels in a ymm register of s32 dot products, for
 // the 256-bit qu8 kernels (AVX2, AVX-VNNI, and AVX-512 VNNI on ymm). The same operations, in the
 // same order, as qu8_store in qu8_epilogue.hpp. Internal linkage: files of several ISA families
 // include this.
@@ -10,10 +10,11 @@
 namespace ffnet::ops::gemm {
 namespace {
 
-// Columns j0 .. j0 + 7 of row i from their dot products.
+// Channels j0 .. j0 + 7 of pixel i from their dot products.
 inline void qu8_store8(const QuantEpilogue& e, int i, int j0, __m256i dot, void* c, std::size_t ldc) {
-  const __m256i acc = _mm256_sub_epi32(dot, _mm256_set1_epi32(e.correction[i]));
-  __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), _mm256_set1_ps(e.scale[i]), _mm256_set1_ps(e.bias[i]));
+  const __m256i correction = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.correction + j0));
+  __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(dot, correction)), _mm256_loadu_ps(e.scale + j0),
+                             _mm256_loadu_ps(e.bias + j0));
   if (e.residual != nullptr) {
     const auto* r = e.residual + std::size_t(i) * e.ld_residual + std::size_t(j0);
     const __m256i q = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r)));
@@ -22,9 +23,10 @@ inline void qu8_store8(const QuantEpilogue& e, int i, int j0, __m256i dot, void*
   }
   // max(0, v) returns v for -0.0, as std::max(v, 0.0f) does.
   if (e.relu) v = _mm256_max_ps(_mm256_setzero_ps(), v);
-  const std::size_t at = std::size_t(i) * ldc + std::size_t(j0);
-  if (e.float_output) {
-    _mm256_storeu_ps(static_cast<float*>(c) + at, v);
+  if (e.float_output) {  // channel-major: one float per channel plane
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, v);
+    for (int j = 0; j < 8; ++j) static_cast<float*>(c)[std::size_t(j0 + j) * ldc + std::size_t(i)] = lanes[j];
     return;
   }
   __m256 t = _mm256_mul_ps(v, _mm256_set1_ps(e.out_inverse_scale));
@@ -32,11 +34,12 @@ inline void qu8_store8(const QuantEpilogue& e, int i, int j0, __m256i dot, void*
   __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(t), _mm256_set1_epi32(e.out_zero));
   q = _mm256_min_epi32(_mm256_max_epi32(q, _mm256_setzero_si256()), _mm256_set1_epi32(255));
   const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<std::uint8_t*>(c) + at), _mm_packus_epi16(words, words));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<std::uint8_t*>(c) + std::size_t(i) * ldc + std::size_t(j0)),
+                   _mm_packus_epi16(words, words));
 }
 
-// Rows < mr, columns < nr of a tile whose row i holds 8 * NV columns in dots[i][0..NV): whole
-// groups of 8 by qu8_store8, a partial group element by element.
+// Pixels < mr, channels < nr of a tile whose pixel i holds 8 * NV channels in dots[i][0..NV):
+// whole groups of 8 by qu8_store8, a partial group element by element.
 template <int MR, int NV>
 inline void qu8_store_tile8(const QuantEpilogue& e, int mr, int nr, const __m256i (&dots)[MR][NV], void* c,
                             std::size_t ldc) {

@@ -1,0 +1,80 @@
+// AVX-512 VNNI qu8 microkernel, 8 pixels x 32 channels: per tap and 4 channels, 2 zmm of weights
+// (16 channels x 4 each) and, per pixel, its 4 channels broadcast to one vpdpbusd per weight
+// vector: 16 accumulators, 16 vpdpbusd per 2 weight loads and 8 broadcasts. 32 channels: every
+// FFNet layer's width is a multiple of 32 (but the 19 logits). The epilogue is qu8_store's
+// arithmetic (qu8_epilogue.hpp) on 16 channels at a time, a partial tile's last ones masked.
+// GCC 12 warns about the undefined passthrough inside its own unmasked AVX-512 intrinsics
+// (a false positive: the passthrough is never used).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "ops/gemm/qu8_epilogue.hpp"
+
+namespace ffnet::ops::gemm {
+namespace {
+
+inline __mmask16 first_lanes(int count) {
+  return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
+}
+
+// Channels j0 .. j0 + 15 of pixel i (the lanes `mask` keeps) from their dot products.
+inline void store16(const QuantEpilogue& e, int i, int j0, __mmask16 mask, __m512i dot, void* c, std::size_t ldc) {
+  const __m512i correction = _mm512_maskz_loadu_epi32(mask, e.correction + j0);
+  const __m512 scale = _mm512_maskz_loadu_ps(mask, e.scale + j0), bias = _mm512_maskz_loadu_ps(mask, e.bias + j0);
+  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dot, correction)), scale, bias);
+  if (e.residual != nullptr) {
+    const auto* r = e.residual + std::size_t(i) * e.ld_residual + std::size_t(j0);
+    const __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mask, r));
+    const __m512 centred = _mm512_cvtepi32_ps(_mm512_sub_epi32(q, _mm512_set1_epi32(e.residual_zero)));
+    v = _mm512_fmadd_ps(centred, _mm512_set1_ps(e.residual_scale), v);
+  }
+  if (e.relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);  // v for -0.0, as std::max(v, 0.0f)
+  if (e.float_output) {  // channel-major: one float per channel plane
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, v);
+    for (int j = 0; j < 16 && (mask >> j & 1); ++j)
+      static_cast<float*>(c)[std::size_t(j0 + j) * ldc + std::size_t(i)] = lanes[j];
+    return;
+  }
+  __m512 t = _mm512_mul_ps(v, _mm512_set1_ps(e.out_inverse_scale));
+  t = _mm512_min_ps(_mm512_max_ps(t, _mm512_set1_ps(-256.0f)), _mm512_set1_ps(512.0f));
+  __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(t), _mm512_set1_epi32(e.out_zero));
+  q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), _mm512_set1_epi32(255));
+  _mm_mask_storeu_epi8(static_cast<std::uint8_t*>(c) + std::size_t(i) * ldc + std::size_t(j0), mask,
+                       _mm512_cvtepi32_epi8(q));
+}
+
+}  // namespace
+
+void qu8_igemm_8x32c4__avx512vnni(int mr, int nr, int kc, int ks, const std::uint8_t* const* a,
+                                  const std::int8_t* w, void* c, std::size_t ldc, const QuantEpilogue& epilogue) {
+  constexpr int MR = 8, NV = 2;
+  __m512i acc[MR][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  const int groups = (kc + 3) / 4;
+  for (int t = 0; t < ks; ++t) {
+    const std::uint8_t* x[MR];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) x[i] = a[t * MR + i];
+#pragma GCC unroll 2
+    for (int g = 0; g < groups; ++g) {
+      const __m512i w0 = _mm512_load_si512(w), w1 = _mm512_load_si512(w + 64);
+#pragma GCC unroll 8
+      for (int i = 0; i < MR; ++i) {
+        const __m512i four = _mm512_set1_epi32(four_bytes(x[i] + 4 * g));
+        acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], four, w0);
+        acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], four, w1);
+      }
+      w += 128;
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+    store16(epilogue, i, 0, first_lanes(nr), acc[i][0], c, ldc);
+    if (nr > 16) store16(epilogue, i, 16, first_lanes(nr - 16), acc[i][1], c, ldc);
+  }
+}
+
+}  // namespace ffnet::ops::gemm
