@@ -1,9 +1,11 @@
-// The qu8 microkernels without the conv around them, and the peaks they are measured against.
-//   peak/fp32_fma, peak/int8_dot   one core's measured peaks (bench_peak.hpp), as counters
-//   qu8_microkernel/<kernel>/<k>   one MR x K A micro-panel against one K x NR B micro-panel,
-//                                  hot in L1/L2, u8 epilogue: GOP/s = 2 * MR * NR * K per run
-//   qu8_macro_kernel/<kernel>      a block of 192 rows against 512 columns, K = 576 (a 3x3 layer
-//                                  of 64 channels), panels streamed from L2 as in the driver
+// The qu8 indirect microkernels and driver without the op around them, and the peaks they are
+// measured against.
+//   peak/measured                       one core's measured peaks (bench_peak.hpp), as counters
+//   qu8_microkernel/<kernel>/<C>x<taps> one tile (MR pixels x NR channels) over taps x C inputs,
+//                                       pixels and weights hot in L1/L2, u8 epilogue:
+//                                       GOP/s = 2 * MR * NR * C * taps per run
+//   qu8_igemm/<kernel>/<C>              the driver on one thread: a 3x3 convolution of C -> C
+//                                       channels over a 64 x 128 channels-last map
 // vnni_peak% is the share of one core's int8 dot-product peak.
 #include <benchmark/benchmark.h>
 
@@ -13,11 +15,12 @@
 #include "bench_peak.hpp"
 #include "ffnet/core/aligned_buffer.hpp"
 #include "ops/gemm/kernel_table.hpp"
+#include "ops/gemm/qu8_igemm_driver.hpp"
 
 namespace {
 
 using namespace ffnet;
-using ops::gemm::Qu8GemmKernelInfo;
+using ops::gemm::Qu8IgemmKernelInfo;
 
 void peaks(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(bench::fma_peak_flops());
@@ -25,42 +28,83 @@ void peaks(benchmark::State& state) {
   state.counters["int8_dot_GOPs"] = bench::int8_dot_peak_ops() * 1e-9;
 }
 
-void qu8_loops(benchmark::State& state, const Qu8GemmKernelInfo* kernel, int mc, int nc, int k) {
+struct Epilogue {  // per-channel constants for `channels` channels, u8 output with ReLU
+  std::vector<std::int32_t> correction;
+  std::vector<float> scale, bias;
+  explicit Epilogue(int channels)
+      : correction(std::size_t(channels), 100), scale(std::size_t(channels), 1e-4f), bias(std::size_t(channels), 0.5f) {}
+  ops::gemm::QuantEpilogue get() const {
+    return {.correction = correction.data(), .scale = scale.data(), .bias = bias.data(), .relu = true,
+            .out_inverse_scale = 10.0f};
+  }
+};
+
+void fill(AlignedArray<std::uint8_t>& a) {
+  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = std::uint8_t(i % 251);
+}
+
+void microkernel(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int channels, int taps) {
   if (!ops::gemm::runnable(*kernel)) return state.SkipWithError("ISA not supported");
-  AlignedArray<std::int8_t> a(std::size_t(k) * mc);
-  AlignedArray<std::uint8_t> b(std::size_t(k) * nc), c(std::size_t(mc) * nc);
-  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = std::int8_t(int(i % 7) - 3);
-  for (std::size_t i = 0; i < b.size(); ++i) b.data()[i] = std::uint8_t(i % 251);
-  std::vector<std::int32_t> correction(std::size_t(mc), 100);
-  std::vector<float> scale(std::size_t(mc), 1e-4f), bias(std::size_t(mc), 0.5f);
-  ops::gemm::QuantEpilogue e{.correction = correction.data(), .scale = scale.data(), .bias = bias.data(),
-                             .relu = true, .out_inverse_scale = 10.0f};
+  const int mr = kernel->mr, nr = kernel->nr;
+  AlignedArray<std::uint8_t> pixels(std::size_t(mr) * std::size_t(taps) * std::size_t(channels) + 64), c(64 * 64);
+  fill(pixels);
+  std::vector<const std::uint8_t*> a;
+  for (int t = 0; t < taps; ++t)
+    for (int i = 0; i < mr; ++i) a.push_back(pixels.data() + std::size_t(t * mr + i) * std::size_t(channels));
+  AlignedArray<std::int8_t> w(std::size_t(nr) * std::size_t(channels) * std::size_t(taps));
+  for (std::size_t i = 0; i < w.size(); ++i) w.data()[i] = std::int8_t(int(i % 7) - 3);
+  const Epilogue e(nr);
+  const ops::gemm::QuantEpilogue epilogue = e.get();
   for (auto _ : state) {
-    for (int jr = 0; jr < nc; jr += kernel->nr)
-      for (int ir = 0; ir < mc; ir += kernel->mr) {
-        ops::gemm::QuantEpilogue row = e;
-        row.correction += ir;
-        row.scale += ir;
-        row.bias += ir;
-        kernel->run(kernel->mr, kernel->nr, std::size_t(k), a.data() + std::size_t(ir) * k, b.data() + std::size_t(jr) * k,
-                    c.data() + std::size_t(ir) * nc + jr, std::size_t(nc), row);
-      }
+    kernel->run(mr, nr, channels, taps, a.data(), w.data(), c.data(), 64, epilogue);
     benchmark::ClobberMemory();
   }
-  const double ops = 2.0 * mc * nc * k;
+  const double ops = 2.0 * mr * nr * channels * taps;
+  state.counters["GOPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate);
+  bench::set_int8_peak_share(state, ops, 1);
+}
+
+void igemm(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int channels) {
+  if (!ops::gemm::runnable(*kernel)) return state.SkipWithError("ISA not supported");
+  const int h = 64, w = 128;
+  AlignedArray<std::uint8_t> x(std::size_t(h) * w * std::size_t(channels)), y(x.size());
+  fill(x);
+  const ops::gemm::Qu8WeightLayout layout{.out_channels = channels, .in_channels = channels, .taps = 9, .nr = kernel->nr};
+  std::vector<std::int8_t> weights(std::size_t(channels) * std::size_t(channels) * 9);
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = std::int8_t(int(i % 7) - 3);
+  AlignedArray<std::int8_t> packed(layout.bytes());
+  ops::gemm::qu8_pack_weights(weights.data(), layout, packed.data());
+  const Epilogue e(channels);
+  const ops::gemm::Qu8IgemmProblem problem{
+      .in = {.input = {x.data(), {channels, h, w}}, .height = h, .kernel_h = 3, .kernel_w = 3, .pad = 1, .zero_point = 3},
+      .out_w = w,
+      .pixels = h * w,
+      .packed = packed.data(),
+      .weights = layout,
+      .c = y.data(),
+      .ldc = std::size_t(channels),
+      .epilogue = e.get()};
+  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(*kernel, channels, 9, 1));
+  for (auto _ : state) {
+    ops::gemm::qu8_igemm(*kernel, problem, 1, {scratch.data(), scratch.size()});
+    benchmark::ClobberMemory();
+  }
+  const double ops = 2.0 * h * w * channels * channels * 9;
   state.counters["GOPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate);
   bench::set_int8_peak_share(state, ops, 1);
 }
 
 const bool registered = [] {
   benchmark::RegisterBenchmark("peak/measured", peaks)->Iterations(1);
-  for (const Qu8GemmKernelInfo& kernel : ops::gemm::qu8_gemm_kernels()) {
+  for (const Qu8IgemmKernelInfo& kernel : ops::gemm::qu8_igemm_kernels()) {
     const std::string name(kernel.name);
-    for (int k : {576, 2304})
-      benchmark::RegisterBenchmark(("qu8_microkernel/" + name + "/" + std::to_string(k)).c_str(), qu8_loops, &kernel,
-                                   kernel.mr, kernel.nr, k);
-    const int mc = 192 / kernel.mr * kernel.mr, nc = 512 / kernel.nr * kernel.nr;
-    benchmark::RegisterBenchmark(("qu8_macro_kernel/" + name).c_str(), qu8_loops, &kernel, mc, nc, 576);
+    for (auto [channels, taps] : {std::pair{64, 9}, {256, 9}, {128, 1}})
+      benchmark::RegisterBenchmark(
+          ("qu8_microkernel/" + name + "/" + std::to_string(channels) + "x" + std::to_string(taps)).c_str(),
+          microkernel, &kernel, channels, taps);
+    for (int channels : {64, 128})
+      benchmark::RegisterBenchmark(("qu8_igemm/" + name + "/" + std::to_string(channels)).c_str(), igemm, &kernel,
+                                   channels);
   }
   return true;
 }();

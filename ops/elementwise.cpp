@@ -2,6 +2,7 @@
 #include "ops/elementwise.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "ops/checks.hpp"
@@ -39,7 +40,7 @@ class Add final : public Op {
   }
 };
 
-// Any element type (float maps, or u8 maps sharing one scale and zero point).
+// Channel-major maps of any element type (float maps).
 class Concat final : public Op {
  public:
   explicit Concat(DType dtype) : dtype_(dtype) {}
@@ -73,6 +74,47 @@ class Concat final : public Op {
 
  private:
   DType dtype_;
+};
+
+// Channels-last u8 maps (sharing one scale and zero point): each output pixel is input 0's
+// channels, then input 1's, ...; threads split the rows, each copying every input's part of them.
+class Qu8Concat final : public Op {
+ public:
+  std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int) const override {
+    detail::check_concat(in, out);
+    return Op::reshape(in, out, 1);
+  }
+
+  void run(const OpPlan&, std::span<const AnyView> in, AnyView out_view, const RunContext& ctx) const override {
+    const auto out = out_view.as<std::uint8_t>();
+    for (const AnyView& part : in) part.as<const std::uint8_t>();  // checks the types
+#pragma omp parallel for schedule(static) num_threads(ctx.threads)
+    for (int y = 0; y < out.dims.h; ++y) {
+      std::size_t first = 0;
+      for (const AnyView& part_view : in) {
+        const auto part = part_view.as<const std::uint8_t>();
+        copy_pixels(part.pixel(y, 0), std::size_t(part.dims.c), out.pixel(y, 0) + first, std::size_t(out.dims.c),
+                    out.dims.w);
+        first += std::size_t(part.dims.c);
+      }
+    }
+  }
+
+  DType output_dtype() const override { return DType::u8; }
+
+ private:
+  // `count` pixels of `n` bytes from `src` (packed) to every `dst_step` bytes of `dst`. FFNet's
+  // widths are multiples of 16: whole 16-byte blocks, which compile to vector moves, rather
+  // than a memcpy call per pixel.
+  static void copy_pixels(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::size_t dst_step,
+                          int count) {
+    if (n % 16 == 0) {
+      for (int x = 0; x < count; ++x, src += n, dst += dst_step)
+        for (std::size_t b = 0; b < n; b += 16) std::memcpy(dst + b, src + b, 16);
+      return;
+    }
+    for (int x = 0; x < count; ++x, src += n, dst += dst_step) std::memcpy(dst, src, n);
+  }
 };
 
 class Linear final : public Op {
@@ -119,6 +161,7 @@ std::unique_ptr<Op> make_add(const OpConfig& config) {
 }
 
 std::unique_ptr<Op> make_concat(const OpConfig& config, DType dtype) {
+  if (dtype == DType::u8) return config.reference ? reference::make_qu8_concat() : std::make_unique<Qu8Concat>();
   if (config.reference && dtype == DType::f32) return reference::make_concat();
   return std::make_unique<Concat>(dtype);  // a copy: the same for the reference
 }

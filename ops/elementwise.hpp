@@ -12,7 +12,8 @@ namespace ffnet::ops {
 std::unique_ptr<Op> make_add(const OpConfig& config);
 
 // out = [in0; in1; ...] along channels: heights and widths match, channels sum to the output's.
-// Any element type: u8 maps must share one scale and zero point (the graph sees to it).
+// dtype f32 (channel-major maps), or u8 (channels-last maps: each output pixel interleaves the
+// inputs' pixels; they must share one scale and zero point, the graph sees to it).
 std::unique_ptr<Op> make_concat(const OpConfig& config, DType dtype = DType::f32);
 
 // y[o] = bias[o] + sum_i weight[o * in_features + i] * x[i]: input in_features x 1 x 1, output

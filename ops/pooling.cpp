@@ -1,10 +1,13 @@
 // Max pooling as a column pass (the max over the window's rows, vectorised along the row) then
-// a row pass (the max over the window's columns), and global average pooling in double.
+// a row pass (the max over the window's columns), and global average pooling in double. u8 maps
+// are channels-last (tensor.hpp): their rows are w * C values, their passes go pixel by pixel,
+// vectorised over the C channels.
 #include "ops/pooling.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <omp.h>
+#include <type_traits>
 
 #include "ops/checks.hpp"
 #include "ops/reference.hpp"
@@ -60,7 +63,24 @@ void max_over_columns(const MaxPoolShape& s, const T* cm, int in_w, Interior int
   for (int x = interior.last; x < out_w; ++x) clipped(x);
 }
 
-// Each thread's column maxima (one input row's width) live in the scratch.
+// The row pass of a channels-last map: dst pixel x = the max of the pixels of its window in `cm`
+// (a row of in_w pixels of `channels` values), left to right.
+void max_over_pixels(const MaxPoolShape& s, const std::uint8_t* cm, int in_w, int channels, std::uint8_t* dst,
+                     int out_w) {
+  const std::size_t n = std::size_t(channels);
+  for (int x = 0; x < out_w; ++x) {
+    const Window wx = window(s, x, in_w);
+    std::uint8_t* best = dst + std::size_t(x) * n;
+    std::copy_n(cm + std::size_t(wx.first) * n, n, best);
+    for (int ix = wx.first + 1; ix < wx.last; ++ix) {
+      const std::uint8_t* v = cm + std::size_t(ix) * n;
+      for (std::size_t c = 0; c < n; ++c) best[c] = max_step(best[c], v[c]);
+    }
+  }
+}
+
+// Each thread's column maxima (one input row: w values, or w * C for a channels-last map) live
+// in the scratch.
 struct MaxPoolPlan : OpPlan {
   std::size_t row_elements = 0;
 };
@@ -77,7 +97,7 @@ class MaxPool final : public Op {
     detail::check_same_dims("max_pool", "output", out, max_pool_output_dims(shape_, in[0]));
     auto plan = std::make_unique<MaxPoolPlan>();
     plan->algorithm = "column then row maxima";
-    plan->row_elements = (std::size_t(in[0].w) * sizeof(T) + 63) / 64 * 64 / sizeof(T);  // whole cache lines
+    plan->row_elements = (row_values(in[0]) * sizeof(T) + 63) / 64 * 64 / sizeof(T);  // whole cache lines
     plan->scratch_bytes = std::size_t(threads) * plan->row_elements * sizeof(T);
     return plan;
   }
@@ -97,6 +117,10 @@ class MaxPool final : public Op {
   DType output_dtype() const override { return dtype_of<T>(); }
 
  private:
+  static constexpr bool kChannelsLast = std::is_same_v<T, std::uint8_t>;
+  // The values of one row of a map: channel-major, one channel's; channels-last, all of them.
+  static std::size_t row_values(Dims d) { return std::size_t(d.w) * (kChannelsLast ? std::size_t(d.c) : 1); }
+
   // Output rows `rows` (stored in `out_band`) from `in_band`, which must hold every input row they read.
   void run_rows(const MaxPoolPlan& plan, BasicBand<BasicView<const T>> in_band, BasicBand<BasicView<T>> out_band,
                 RowRange out_rows, const RunContext& ctx) const {
@@ -107,12 +131,13 @@ class MaxPool final : public Op {
     const RowRange need = input_rows(out_rows.first, out_rows.last, s.kernel, s.stride, s.pad, in_band.height);
     if (out.dims.c != full_out.c || out.dims.w != full_out.w || out_band.height != full_out.h ||
         out_rows.first < out_band.row0 || out_rows.last > out_band.row0 + out.dims.h || need.first < in_band.row0 ||
-        need.last > in_band.row0 + in.dims.h || std::size_t(in.dims.w) > plan.row_elements ||
+        need.last > in_band.row0 + in.dims.h || row_values(in.dims) > plan.row_elements ||
         ctx.scratch.size() < plan.scratch_bytes)
       throw_internal("max_pool: the bands or the scratch do not fit the pooling");
     const int band_h = out_rows.last - out_rows.first;
-    const int rows = out.dims.c * band_h;
+    const int rows = (kChannelsLast ? 1 : out.dims.c) * band_h;  // work items: a row of a channel, or of pixels
     const int in_w = in.dims.w;
+    const std::size_t in_values = row_values(in.dims);
     const Interior interior = interior_columns(s, in_w, out.dims.w);
     T* scratch = scratch_at<T>(ctx, 0);
 #pragma omp parallel num_threads(ctx.threads)
@@ -120,17 +145,25 @@ class MaxPool final : public Op {
       T* cm = scratch + std::size_t(omp_get_thread_num()) * plan.row_elements;
 #pragma omp for schedule(static)
       for (int r = 0; r < rows; ++r) {
-        const int c = r / band_h;
+        const int c = r / band_h;  // 0 for channels-last maps
         const int y = out_rows.first + r % band_h;  // in the whole map
         const Window wy = window(s, y, in_band.height);
-        std::copy_n(in.row(c, wy.first - in_band.row0), in_w, cm);
+        std::copy_n(input_row(in, c, wy.first - in_band.row0), in_values, cm);
         for (int iy = wy.first + 1; iy < wy.last; ++iy) {
-          const T* src = in.row(c, iy - in_band.row0);
-          for (int x = 0; x < in_w; ++x) cm[x] = max_step(cm[x], src[x]);
+          const T* src = input_row(in, c, iy - in_band.row0);
+          for (std::size_t x = 0; x < in_values; ++x) cm[x] = max_step(cm[x], src[x]);
         }
-        max_over_columns(s, cm, in_w, interior, out.row(c, y - out_band.row0), out.dims.w);
+        if constexpr (kChannelsLast)
+          max_over_pixels(s, cm, in_w, in.dims.c, out.pixel(y - out_band.row0, 0), out.dims.w);
+        else
+          max_over_columns(s, cm, in_w, interior, out.row(c, y - out_band.row0), out.dims.w);
       }
     }
+  }
+
+  static const T* input_row(BasicView<const T> in, int c, int y) {
+    if constexpr (kChannelsLast) return in.pixel(y, 0);
+    else return in.row(c, y);
   }
 
   MaxPoolShape shape_;
@@ -153,12 +186,7 @@ class GlobalAveragePool final : public Op {
 
   void run(const OpPlan&, std::span<const AnyView> in_views, AnyView out_view, const RunContext& ctx) const override {
     float* out = out_view.as<float>().data;
-    if (dtype_ == DType::u8) {
-      const auto q = in_views[0].as<const std::uint8_t>();
-#pragma omp parallel for schedule(static) num_threads(ctx.threads)
-      for (int c = 0; c < q.dims.c; ++c) out[c] = qu8_mean(q.channel(c), q.dims.plane(), input_);
-      return;
-    }
+    if (dtype_ == DType::u8) return average_u8(in_views[0].as<const std::uint8_t>(), out, ctx.threads);
     const ConstView in = in_views[0].as<const float>();
     const std::size_t plane = in.dims.plane();
 #pragma omp parallel for schedule(static) num_threads(ctx.threads)
@@ -174,6 +202,25 @@ class GlobalAveragePool final : public Op {
   }
 
  private:
+  // A channels-last map: the exact integer sums of kGroup channels at a time, pixel by pixel
+  // (contiguous, vectorised), threads splitting the groups.
+  void average_u8(BasicView<const std::uint8_t> q, float* out, int threads) const {
+    constexpr int kGroup = 64;
+    const int channels = q.dims.c;
+    const int groups = (channels + kGroup - 1) / kGroup;
+    const std::size_t plane = q.dims.plane();
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int g = 0; g < groups; ++g) {
+      const int first = g * kGroup, count = std::min(kGroup, channels - first);
+      std::int64_t sum[kGroup] = {};
+      for (std::size_t p = 0; p < plane; ++p) {
+        const std::uint8_t* v = q.data + p * std::size_t(channels) + std::size_t(first);
+        for (int c = 0; c < count; ++c) sum[c] += v[c];
+      }
+      for (int c = 0; c < count; ++c) out[first + c] = qu8_mean(sum[c], plane, input_);
+    }
+  }
+
   DType dtype_;
   QuantParams input_;
 };

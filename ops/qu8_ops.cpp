@@ -1,15 +1,18 @@
 // The int8 quantise, resize and add ops (qu8_ops.hpp): memory-bound loops over rows, threads
-// splitting the rows; the bilinear resize keeps each thread's two horizontally interpolated
-// source rows, as the float one does.
+// splitting the rows. Their u8 maps are channels-last (tensor.hpp); the quantise reads the
+// network's channel-major float input. The bilinear resize keeps each thread's two horizontally
+// interpolated source rows, as the float one does.
 #include "ops/qu8_ops.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "ops/checks.hpp"
+#include "ops/quantize_row.hpp"
 #include "ops/reference.hpp"
 #include "ops/resize_blend.hpp"
 #include "ops/resize_taps.hpp"
@@ -20,6 +23,9 @@ namespace {
 // Work items of 16384 elements, as for the float add (elementwise.cpp).
 constexpr std::size_t kBlock = 16384;
 
+// Channel-major float C x H x W in, channels-last u8 out. Each row goes in runs of kRun pixels:
+// a channel's run is quantised into a buffer on the stack (contiguous, vectorised), then spread
+// to every C-th byte of the output.
 class Quantize final : public Op {
  public:
   explicit Quantize(QuantParams output) : output_(output) {}
@@ -30,25 +36,33 @@ class Quantize final : public Op {
     return Op::reshape(in, out, 1);
   }
 
-  void run(const OpPlan&, std::span<const AnyView> in, AnyView out, const RunContext& ctx) const override {
-    const float* x = in[0].as<const float>().data;
-    std::uint8_t* q = out.as<std::uint8_t>().data;
-    const std::size_t n = out.dims.size();
+  void run(const OpPlan&, std::span<const AnyView> in, AnyView out_view, const RunContext& ctx) const override {
+    const auto x = in[0].as<const float>();
+    const auto out = out_view.as<std::uint8_t>();
+    const int channels = out.dims.c, w = out.dims.w;
     const float inv = output_.inverse_scale();
     const int z = output_.zero_point;
-    const auto blocks = std::int64_t((n + kBlock - 1) / kBlock);
 #pragma omp parallel for schedule(static) num_threads(ctx.threads)
-    for (std::int64_t b = 0; b < blocks; ++b)
-      for (std::size_t i = std::size_t(b) * kBlock, end = std::min(n, i + kBlock); i < end; ++i)
-        q[i] = quantize_u8(x[i], inv, z);
+    for (int y = 0; y < out.dims.h; ++y)
+      for (int x0 = 0; x0 < w; x0 += kRun) {
+        const int n = std::min(kRun, w - x0);
+        std::uint8_t bytes[kRun];
+        std::uint8_t* dst = out.pixel(y, x0);
+        for (int c = 0; c < channels; ++c) {
+          quantize_row(x.row(c, y) + x0, inv, z, bytes, n);
+          for (int i = 0; i < n; ++i) dst[std::size_t(i) * std::size_t(channels) + std::size_t(c)] = bytes[i];
+        }
+      }
   }
 
   DType output_dtype() const override { return DType::u8; }
 
  private:
+  static constexpr int kRun = 256;  // pixels: the channel's floats and bytes stay in L1
   QuantParams output_;
 };
 
+// Element by element: the same for any layout.
 class Qu8Add final : public Op {
  public:
   Qu8Add(QuantParams a, QuantParams b, QuantParams output) : a_(a), b_(b), output_(output) {}
@@ -82,9 +96,12 @@ class Qu8Add final : public Op {
 struct Qu8ResizePlan : OpPlan {
   std::vector<BilinearTap> bilinear_y, bilinear_x;
   std::vector<int> nearest_y, nearest_x;
+  bool copies_pixels = false;  // nearest, no add, one scale and zero point: a copy of input pixels
   std::size_t thread_floats = 0;  // per thread: two cached rows and one result row
 };
 
+// Channels-last in and out: an output row is out_w pixels of C values, computed as one row of
+// out_w * C values (the taps index whole pixels).
 class Qu8Resize final : public Op {
  public:
   Qu8Resize(ResizeMode mode, QuantParams input, std::optional<QuantParams> add, QuantParams output)
@@ -99,7 +116,8 @@ class Qu8Resize final : public Op {
     if (add_) detail::check_same_dims("qu8_resize", "add", in[1], out);
     auto plan = std::make_unique<Qu8ResizePlan>();
     if (mode_ == ResizeMode::nearest) {
-      plan->algorithm = "nearest, u8";
+      plan->copies_pixels = !add_ && input_ == output_;
+      plan->algorithm = plan->copies_pixels ? "nearest, u8 pixel copies" : "nearest, u8";
       plan->nearest_y = nearest_taps(in[0].h, out.h);
       plan->nearest_x = nearest_taps(in[0].w, out.w);
     } else {
@@ -107,8 +125,10 @@ class Qu8Resize final : public Op {
       plan->bilinear_y = bilinear_taps(in[0].h, out.h, true);
       plan->bilinear_x = bilinear_taps(in[0].w, out.w, true);
     }
-    plan->thread_floats = (3 * std::size_t(out.w) + 15) / 16 * 16;
-    plan->scratch_bytes = std::size_t(threads) * plan->thread_floats * sizeof(float);
+    if (!plan->copies_pixels) {
+      plan->thread_floats = (3 * std::size_t(out.w) * std::size_t(out.c) + 15) / 16 * 16;
+      plan->scratch_bytes = std::size_t(threads) * plan->thread_floats * sizeof(float);
+    }
     return plan;
   }
 
@@ -118,50 +138,53 @@ class Qu8Resize final : public Op {
     const auto out = out_view.as<std::uint8_t>();
     const BasicView<const std::uint8_t> add = add_ ? in[1].as<const std::uint8_t>() : BasicView<const std::uint8_t>();
     if (ctx.scratch.size() < plan.scratch_bytes) throw_internal("qu8_resize: scratch too small");
-    const int rows = out.dims.c * out.dims.h, out_w = out.dims.w;
+    if (plan.copies_pixels) return copy_pixels(plan, x, out, ctx.threads);
+    const std::size_t channels = std::size_t(out.dims.c);
+    const int row_values = out.dims.w * out.dims.c;
     const float inv = output_.inverse_scale();
     float* scratch = scratch_at<float>(ctx, 0);
 #pragma omp parallel num_threads(ctx.threads)
     {
       float* cache[2] = {scratch + std::size_t(omp_get_thread_num()) * plan.thread_floats, nullptr};
-      cache[1] = cache[0] + out_w;
-      float* result = cache[1] + out_w;
-      std::int64_t keys[2] = {-1, -1};
-      // Source row `sy` of channel c interpolated horizontally (bilinear), kept in one of two slots.
-      auto horizontal = [&](int c, int sy, std::int64_t keep) -> const float* {
-        const std::int64_t key = std::int64_t(c) * x.dims.h + sy;
+      cache[1] = cache[0] + row_values;
+      float* result = cache[1] + row_values;
+      int keys[2] = {-1, -1};
+      // Source row `sy` interpolated horizontally (bilinear), kept in one of two slots; the
+      // other slot is the one to replace unless it holds row `keep`.
+      auto horizontal = [&](int sy, int keep) -> const float* {
         for (int s = 0; s < 2; ++s)
-          if (keys[s] == key) return cache[s];
+          if (keys[s] == sy) return cache[s];
         const int slot = keys[0] == keep ? 1 : 0;
-        const std::uint8_t* src = x.row(c, sy);
-        for (int j = 0; j < out_w; ++j) {
+        float* dst = cache[slot];
+        for (int j = 0; j < out.dims.w; ++j) {
           const BilinearTap& t = plan.bilinear_x[std::size_t(j)];
-          cache[slot][j] = blend(dequantize(src[t.i0], input_), t.w0, dequantize(src[t.i1], input_), t.w1);
+          const std::uint8_t* p0 = x.pixel(sy, t.i0);
+          const std::uint8_t* p1 = x.pixel(sy, t.i1);
+          for (std::size_t c = 0; c < channels; ++c)
+            dst[std::size_t(j) * channels + c] = blend(dequantize(p0[c], input_), t.w0, dequantize(p1[c], input_), t.w1);
         }
-        keys[slot] = key;
-        return cache[slot];
+        keys[slot] = sy;
+        return dst;
       };
 #pragma omp for schedule(static)
-      for (int r = 0; r < rows; ++r) {
-        const int c = r / out.dims.h, y = r % out.dims.h;
+      for (int y = 0; y < out.dims.h; ++y) {
         if (mode_ == ResizeMode::nearest) {
-          const std::uint8_t* src = x.row(c, plan.nearest_y[std::size_t(y)]);
-          for (int j = 0; j < out_w; ++j) result[j] = dequantize(src[plan.nearest_x[std::size_t(j)]], input_);
+          const int sy = plan.nearest_y[std::size_t(y)];
+          for (int j = 0; j < out.dims.w; ++j) {
+            const std::uint8_t* p = x.pixel(sy, plan.nearest_x[std::size_t(j)]);
+            for (std::size_t c = 0; c < channels; ++c) result[std::size_t(j) * channels + c] = dequantize(p[c], input_);
+          }
         } else {
           const BilinearTap& t = plan.bilinear_y[std::size_t(y)];
-          const std::int64_t key0 = std::int64_t(c) * x.dims.h + t.i0, key1 = std::int64_t(c) * x.dims.h + t.i1;
-          const float* top = horizontal(c, t.i0, key1);
-          const float* bottom = horizontal(c, t.i1, key0);
-          blend_rows(top, bottom, t.w0, t.w1, nullptr, result, out_w);
+          const float* top = horizontal(t.i0, t.i1);
+          const float* bottom = horizontal(t.i1, t.i0);
+          blend_rows(top, bottom, t.w0, t.w1, nullptr, result, row_values);
         }
-        std::uint8_t* dst = out.row(c, y);
         if (add_) {
-          const std::uint8_t* extra = add.row(c, y);
-          for (int j = 0; j < out_w; ++j)
-            dst[j] = quantize_u8(result[j] + dequantize(extra[j], *add_), inv, output_.zero_point);
-        } else {
-          for (int j = 0; j < out_w; ++j) dst[j] = quantize_u8(result[j], inv, output_.zero_point);
+          const std::uint8_t* extra = add.pixel(y, 0);
+          for (int i = 0; i < row_values; ++i) result[i] = result[i] + dequantize(extra[i], *add_);
         }
+        quantize_row(result, inv, output_.zero_point, out.pixel(y, 0), row_values);
       }
     }
   }
@@ -169,6 +192,23 @@ class Qu8Resize final : public Op {
   DType output_dtype() const override { return DType::u8; }
 
  private:
+  // Nearest without requantising: whole input rows when the columns map one to one, else pixels.
+  static void copy_pixels(const Qu8ResizePlan& plan, BasicView<const std::uint8_t> x, BasicView<std::uint8_t> out,
+                          int threads) {
+    const std::size_t channels = std::size_t(out.dims.c);
+    const bool same_width = x.dims.w == out.dims.w;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int y = 0; y < out.dims.h; ++y) {
+      const int sy = plan.nearest_y[std::size_t(y)];
+      if (same_width) {
+        std::memcpy(out.pixel(y, 0), x.pixel(sy, 0), std::size_t(out.dims.w) * channels);
+        continue;
+      }
+      for (int j = 0; j < out.dims.w; ++j)
+        std::memcpy(out.pixel(y, j), x.pixel(sy, plan.nearest_x[std::size_t(j)]), channels);
+    }
+  }
+
   ResizeMode mode_;
   QuantParams input_;
   std::optional<QuantParams> add_;

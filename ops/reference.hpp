@@ -43,6 +43,7 @@ std::unique_ptr<ops::Op> make_quantize(QuantParams output);
 std::unique_ptr<ops::Op> make_qu8_resize(ops::ResizeMode mode, QuantParams input, std::optional<QuantParams> add,
                                          QuantParams output);
 std::unique_ptr<ops::Op> make_qu8_add(QuantParams a, QuantParams b, QuantParams output);
+std::unique_ptr<ops::Op> make_qu8_concat();
 std::unique_ptr<ops::Op> make_qu8_conv(const ops::Qu8ConvSpec& spec, std::span<const std::int8_t> weight,
                                        std::span<const float> weight_scale, std::span<const float> bias);
 

@@ -2,6 +2,7 @@
 // counts around the kernels' edges, zero points, residual, ReLU, float output, every qu8 kernel
 // family, 1 to 3 threads, bands), and the reference means what it says: dequantised, it is the
 // float convolution of the dequantised input and weights, within half a quantisation step.
+// u8 maps are channels-last: element (c, y, x) at (y * w + x) * channels + c.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -136,20 +137,17 @@ TEST_CASE("qu8 conv op: run_band equals the same rows of run") {
       for (int first = 0; first < out_dims.h; first += band) {
         const ops::RowRange rows{first, std::min(out_dims.h, first + band)};
         const ops::RowRange need = ops::band_input_rows(window, rows, in_dims.h);
-        // The input band holds only the rows it needs; the output band only its rows.
-        std::vector<std::uint8_t> in_rows(std::size_t(in_dims.c) * (need.last - need.first) * in_dims.w);
-        for (int ch = 0; ch < in_dims.c; ++ch)
-          std::memcpy(in_rows.data() + std::size_t(ch) * (need.last - need.first) * in_dims.w,
-                      d.input.data_as<std::uint8_t>() + (std::size_t(ch) * in_dims.h + need.first) * in_dims.w,
-                      std::size_t(need.last - need.first) * in_dims.w);
+        // The input band holds only the rows it needs; the output band only its rows (channels-last:
+        // a run of rows is one block).
+        const std::size_t in_row = std::size_t(in_dims.c) * in_dims.w, out_row = std::size_t(out_dims.c) * out_dims.w;
+        std::vector<std::uint8_t> in_rows(in_row * (need.last - need.first));
+        std::memcpy(in_rows.data(), d.input.data_as<std::uint8_t>() + need.first * in_row, in_rows.size());
         const Dims in_band{in_dims.c, need.last - need.first, in_dims.w}, out_band{out_dims.c, rows.last - rows.first, out_dims.w};
         std::vector<std::uint8_t> out_rows(out_band.size());
         op->run_band(*plan, {AnyView(in_rows.data(), DType::u8, in_band), need.first, in_dims.h},
                      {AnyView(out_rows.data(), DType::u8, out_band), rows.first, out_dims.h}, rows,
                      {.threads = 2, .scratch = {scratch.data(), scratch.size()}});
-        for (int ch = 0; ch < out_dims.c; ++ch)
-          std::memcpy(out.data() + (std::size_t(ch) * out_dims.h + rows.first) * out_dims.w,
-                      out_rows.data() + std::size_t(ch) * out_band.plane(), out_band.plane());
+        std::memcpy(out.data() + rows.first * out_row, out_rows.data(), out_rows.size());
       }
       CHECK(out == whole);
     }
@@ -173,10 +171,10 @@ TEST_CASE("qu8 conv reference: the float convolution of the dequantised operands
             for (int kx = 0; kx < 3; ++kx) {
               const int iy = y - 1 + ky, ix = x - 1 + kx;
               if (iy < 0 || iy >= in_dims.h || ix < 0 || ix >= in_dims.w) continue;  // a real 0
-              const double xin = q.input.scale * (d.input.data_as<std::uint8_t>()[(std::size_t(ch) * in_dims.h + iy) * in_dims.w + ix] - q.input.zero_point);
+              const double xin = q.input.scale * (d.input.data_as<std::uint8_t>()[(std::size_t(iy) * in_dims.w + ix) * 16 + ch] - q.input.zero_point);
               real += xin * d.weight_scale[std::size_t(o)] * d.weight[((std::size_t(o) * 16 + ch) * 3 + ky) * 3 + kx];
             }
-        const std::size_t at = (std::size_t(o) * out_dims.h + y) * out_dims.w + x;
+        const std::size_t at = (std::size_t(y) * out_dims.w + x) * out_dims.c + o;  // channels-last
         real += q.residual_params.scale * (d.residual.data_as<std::uint8_t>()[at] - q.residual_params.zero_point);
         const double want = std::clamp(real / q.output.scale + q.output.zero_point, 0.0, 255.0);
         CHECK(std::abs(double(got[at]) - want) <= 0.5 + 1e-3);

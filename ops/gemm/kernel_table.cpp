@@ -53,33 +53,33 @@ constexpr GemmKernelInfo kKernels[] = {
 // encoding) is never preferred; it is there so that machines with AVX-512 VNNI but no AVX-VNNI
 // (Zen 4) test the 256-bit kernel's code.
 constexpr CpuFeatures kAvx512Vnni = Isa::avx512_vnni.features;
-constexpr Qu8GemmKernelInfo kQu8Kernels[] = {
+constexpr Qu8IgemmKernelInfo kQu8Kernels[] = {
 #if defined(__x86_64__)
-    {"qu8_gemm_6x64c4__avx512vnni", kAvx512Vnni, 6, 64, qu8_gemm_6x64c4__avx512vnni},
-    {"qu8_gemm_6x16c4__avxvnni", Isa::avx_vnni.features, 6, 16, qu8_gemm_6x16c4__avxvnni},
-    {"qu8_gemm_6x8c4__avx2", Isa::avx2_fma.features, 6, 8, qu8_gemm_6x8c4__avx2},
-    {"qu8_gemm_6x16c4__avx512vnni_ymm", kAvx512Vnni, 6, 16, qu8_gemm_6x16c4__avx512vnni_ymm},
+    {"qu8_igemm_8x32c4__avx512vnni", kAvx512Vnni, 8, 32, qu8_igemm_8x32c4__avx512vnni},
+    {"qu8_igemm_6x16c4__avxvnni", Isa::avx_vnni.features, 6, 16, qu8_igemm_6x16c4__avxvnni},
+    {"qu8_igemm_6x8c4__avx2", Isa::avx2_fma.features, 6, 8, qu8_igemm_6x8c4__avx2},
+    {"qu8_igemm_6x16c4__avx512vnni_ymm", kAvx512Vnni, 6, 16, qu8_igemm_6x16c4__avx512vnni_ymm},
 #endif
-    {"qu8_gemm_4x16c4__scalar", Isa::scalar.features, 4, 16, qu8_gemm_4x16c4__scalar},
+    {"qu8_igemm_4x8c4__scalar", Isa::scalar.features, 4, 8, qu8_igemm_4x8c4__scalar},
 };
 
 }  // namespace
 
-std::span<const Qu8GemmKernelInfo> qu8_gemm_kernels() { return kQu8Kernels; }
+std::span<const Qu8IgemmKernelInfo> qu8_igemm_kernels() { return kQu8Kernels; }
 
-const Qu8GemmKernelInfo& default_qu8_gemm_kernel(const Isa& isa) {
-  for (const Qu8GemmKernelInfo& k : kQu8Kernels)
+const Qu8IgemmKernelInfo& default_qu8_igemm_kernel(const Isa& isa) {
+  for (const Qu8IgemmKernelInfo& k : kQu8Kernels)
     if (isa.features.contains(k.required)) return k;
-  throw_internal("no qu8 GEMM kernel for ISA " + std::string(isa.name));
+  throw_internal("no qu8 kernel for ISA " + std::string(isa.name));
 }
 
-bool runnable(const Qu8GemmKernelInfo& kernel) { return cpu_features().contains(kernel.required); }
+bool runnable(const Qu8IgemmKernelInfo& kernel) { return cpu_features().contains(kernel.required); }
 
 std::vector<Isa> isas_with_distinct_qu8_kernels() {
   std::vector<Isa> isas;
-  std::vector<const Qu8GemmKernelInfo*> seen;
+  std::vector<const Qu8IgemmKernelInfo*> seen;
   for (const Isa& isa : supported_isas()) {
-    const Qu8GemmKernelInfo* kernel = &default_qu8_gemm_kernel(isa);
+    const Qu8IgemmKernelInfo* kernel = &default_qu8_igemm_kernel(isa);
     if (std::find(seen.begin(), seen.end(), kernel) != seen.end()) continue;
     seen.push_back(kernel);
     isas.push_back(isa);

@@ -39,14 +39,14 @@ struct GemmKernelInfo {
   WinogradKernels winograd;
 };
 
-// A qu8 kernel (u8 activations x s8 weights, requantised: gemm_kernel.hpp) with its tile. The B
-// packing is shared (qu8_pack.hpp, for the kernel's NR).
-struct Qu8GemmKernelInfo {
+// A qu8 kernel (u8 activations x s8 weights, requantised: gemm_kernel.hpp) with its tile: MR
+// output pixels x NR output channels. The weight packing is shared (qu8_pack.hpp, for its NR).
+struct Qu8IgemmKernelInfo {
   std::string_view name;
   CpuFeatures required;
   int mr;
   int nr;
-  Qu8GemmMicrokernel run;
+  Qu8IgemmMicrokernel run;
 };
 
 // All kernels built into the library, for every ISA (check runnable() before running one).
@@ -59,9 +59,9 @@ bool runnable(const GemmKernelInfo& kernel);
 
 // The qu8 kernels (data type u8: the activations), in order of preference, and the first of
 // them whose features `isa` has.
-std::span<const Qu8GemmKernelInfo> qu8_gemm_kernels();
-const Qu8GemmKernelInfo& default_qu8_gemm_kernel(const Isa& isa);
-bool runnable(const Qu8GemmKernelInfo& kernel);
+std::span<const Qu8IgemmKernelInfo> qu8_igemm_kernels();
+const Qu8IgemmKernelInfo& default_qu8_igemm_kernel(const Isa& isa);
+bool runnable(const Qu8IgemmKernelInfo& kernel);
 // The ISA levels this CPU supports that choose different qu8 kernels (the first of each).
 std::vector<Isa> isas_with_distinct_qu8_kernels();
 // The kernel for `dtype` at ISA level `isa`: the first of the table (in order of preference,

@@ -1,5 +1,6 @@
-// The fast int8 convolution op: the qu8 GEMM (qu8_gemm_driver.hpp) over the implicit im2col of
-// the u8 input, weights packed once at create, the epilogue's constants precomputed.
+// The fast int8 convolution op: the qu8 indirect GEMM (qu8_igemm_driver.hpp) reading the
+// channels-last u8 input in place, weights packed once at create for the kernel's NR, the
+// epilogue's constants precomputed.
 #include <algorithm>
 #include <string>
 
@@ -7,7 +8,7 @@
 #include "ffnet/core/error.hpp"
 #include "ops/checks.hpp"
 #include "ops/gemm/conv_gemm.hpp"
-#include "ops/gemm/qu8_gemm_driver.hpp"
+#include "ops/gemm/qu8_igemm_driver.hpp"
 #include "ops/qu8_conv.hpp"
 #include "ops/reference.hpp"
 
@@ -20,7 +21,7 @@ ConvConstants conv_constants(const Qu8ConvSpec& spec, std::span<const std::int8_
   const int m = spec.shape.out_channels, k = gemm::conv_gemm_k(spec.shape);
   ConvConstants c;
   c.correction.resize(std::size_t(m));
-  gemm::qu8_row_sums(weight.data(), m, k, c.correction.data());
+  gemm::qu8_channel_sums(weight.data(), m, std::size_t(k), c.correction.data());
   for (std::int32_t& sum : c.correction) sum *= spec.input.zero_point;
   for (int o = 0; o < m; ++o) {
     c.scale.push_back(spec.input.scale * weight_scale[std::size_t(o)]);
@@ -51,11 +52,12 @@ class Qu8Conv final : public Op {
  public:
   Qu8Conv(const Qu8ConvSpec& spec, std::span<const std::int8_t> weight, std::span<const float> weight_scale,
           std::span<const float> bias, const OpConfig& config)
-      : spec_(spec), kernel_(gemm::default_qu8_gemm_kernel(config.isa)),
-        layout_{spec.shape.out_channels, gemm::conv_gemm_k(spec.shape), kernel_.mr},
+      : spec_(spec), kernel_(gemm::default_qu8_igemm_kernel(config.isa)),
+        layout_{.out_channels = spec.shape.out_channels, .in_channels = spec.shape.in_channels,
+                .taps = spec.shape.kernel_h * spec.shape.kernel_w, .nr = kernel_.nr},
         constants_(qu8::conv_constants(spec, weight, weight_scale, bias)) {
     packed_.resize(layout_.bytes());
-    gemm::qu8_pack_a(weight.data(), layout_, packed_.data());
+    gemm::qu8_pack_weights(weight.data(), layout_, packed_.data());
   }
 
   std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int threads) const override {
@@ -66,7 +68,7 @@ class Qu8Conv final : public Op {
     if (out.plane() > std::size_t(INT32_MAX)) throw_input("convolution: image too large");
     auto plan = std::make_unique<Qu8ConvPlan>();
     plan->algorithm = std::string(kernel_.name);
-    plan->scratch_bytes = gemm::qu8_gemm_scratch_bytes(kernel_, int(out.plane()), layout_.kpad(), threads);
+    plan->scratch_bytes = gemm::qu8_igemm_scratch_bytes(kernel_, layout_.in_channels, layout_.taps, threads);
     return plan;
   }
 
@@ -109,24 +111,26 @@ class Qu8Conv final : public Op {
     const int out_w = out.view.dims.w;
     gemm::QuantEpilogue e = qu8::epilogue(spec_, constants_);
     e.residual = residual;
-    e.ld_residual = out.view.dims.plane();
-    const gemm::Qu8Problem problem{
-        .m = spec_.shape.out_channels,
-        .n0 = rows.first * out_w,
-        .n = (rows.last - rows.first) * out_w,
-        .packed_a = packed_.data(),
-        .a = layout_,
-        .b = {.input = in.view, .kernel_h = spec_.shape.kernel_h, .kernel_w = spec_.shape.kernel_w,
-              .stride = spec_.shape.stride, .pad = spec_.shape.pad, .out_w = out_w, .row0 = in.row0,
-              .height = in.height, .zero_point = std::uint8_t(spec_.input.zero_point)},
-        .out = {.c = out.view.data, .ldc = out.view.dims.plane(),
-                .col0 = std::size_t(out.row0) * std::size_t(out_w), .epilogue = e}};
-    gemm::qu8_gemm(kernel_, problem, ctx.threads, ctx.scratch);
+    e.ld_residual = std::size_t(spec_.shape.out_channels);
+    const gemm::Qu8IgemmProblem problem{
+        .in = {.input = in.view, .row0 = in.row0, .height = in.height, .kernel_h = spec_.shape.kernel_h,
+               .kernel_w = spec_.shape.kernel_w, .stride = spec_.shape.stride, .pad = spec_.shape.pad,
+               .zero_point = std::uint8_t(spec_.input.zero_point)},
+        .out_w = out_w,
+        .pixel0 = rows.first * out_w,
+        .pixels = (rows.last - rows.first) * out_w,
+        .packed = packed_.data(),
+        .weights = layout_,
+        .c = out.view.data,
+        .ldc = spec_.float_output ? out.view.dims.plane() : std::size_t(spec_.shape.out_channels),
+        .c_pixel0 = out.row0 * out_w,
+        .epilogue = e};
+    gemm::qu8_igemm(kernel_, problem, ctx.threads, ctx.scratch);
   }
 
   Qu8ConvSpec spec_;
-  const gemm::Qu8GemmKernelInfo& kernel_;
-  gemm::Qu8ALayout layout_;
+  const gemm::Qu8IgemmKernelInfo& kernel_;
+  gemm::Qu8WeightLayout layout_;
   qu8::ConvConstants constants_;
   AlignedArray<std::int8_t> packed_;
 };

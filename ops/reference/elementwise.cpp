@@ -1,4 +1,7 @@
-// Naive add, channel concatenation and fully connected layer.
+// Naive add, channel concatenation and fully connected layer. u8 maps are channels-last
+// (tensor.hpp).
+#include <cstdint>
+
 #include "ops/checks.hpp"
 #include "ops/reference.hpp"
 #include "ops/reference/reference_op.hpp"
@@ -40,6 +43,24 @@ std::unique_ptr<ops::Op> make_add() {
 
 std::unique_ptr<ops::Op> make_concat() {
   return reference_op([](std::span<const ConstView> in, View out) { concat_channels(in, out); }, 0);
+}
+
+std::unique_ptr<ops::Op> make_qu8_concat() {
+  return reference_op_of<std::uint8_t, std::uint8_t>(
+      [](std::span<const BasicView<const std::uint8_t>> in, BasicView<std::uint8_t> out) {
+        Dims dims[16];
+        if (in.size() > 16) throw_internal("concat_channels: more than 16 inputs");
+        for (std::size_t i = 0; i < in.size(); ++i) dims[i] = in[i].dims;
+        ops::detail::check_concat(std::span<const Dims>(dims, in.size()), out.dims);
+        int first = 0;
+        for (const BasicView<const std::uint8_t>& part : in) {
+          for (int c = 0; c < part.dims.c; ++c)
+            for (int y = 0; y < part.dims.h; ++y)
+              for (int x = 0; x < part.dims.w; ++x) out.pixel(y, x)[first + c] = part.pixel(y, x)[c];
+          first += part.dims.c;
+        }
+      },
+      0);
 }
 
 std::unique_ptr<ops::Op> make_linear(std::span<const float> weight, std::span<const float> bias, int in_features,

@@ -1,5 +1,6 @@
-// Naive max and global average pooling.
+// Naive max and global average pooling. u8 maps are channels-last (tensor.hpp).
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "ops/checks.hpp"
@@ -9,6 +10,12 @@
 namespace ffnet::reference {
 
 namespace {
+
+// Element (c, y, x): float maps are channel-major, u8 maps channels-last.
+inline float at(ConstView v, int c, int y, int x) { return v.row(c, y)[x]; }
+inline float& at(View v, int c, int y, int x) { return v.row(c, y)[x]; }
+inline std::uint8_t at(BasicView<const std::uint8_t> v, int c, int y, int x) { return v.pixel(y, x)[c]; }
+inline std::uint8_t& at(BasicView<std::uint8_t> v, int c, int y, int x) { return v.pixel(y, x)[c]; }
 
 template <class T>
 void max_pool_of(const ops::MaxPoolShape& s, BasicView<const T> in, BasicView<T> out) {
@@ -23,11 +30,11 @@ void max_pool_of(const ops::MaxPoolShape& s, BasicView<const T> in, BasicView<T>
           for (int kx = 0; kx < s.kernel; ++kx) {
             int ix = x * s.stride - s.pad + kx;
             if (ix < 0 || ix >= in.dims.w) continue;
-            const T v = in.row(c, iy)[ix];
+            const T v = at(in, c, iy, ix);
             if (v > best || v != v) best = v;  // NaN propagates, as in PyTorch
           }
         }
-        out.row(c, y)[x] = best;
+        at(out, c, y, x) = best;
       }
     }
   }
@@ -64,7 +71,8 @@ std::unique_ptr<ops::Op> make_global_average_pool(DType dtype, QuantParams input
           ops::detail::check_same_dims("global_average_pool", "output", out.dims, Dims{in[0].dims.c, 1, 1});
           for (int c = 0; c < in[0].dims.c; ++c) {  // the integer sum, element by element
             std::int64_t sum = 0;
-            for (std::size_t i = 0; i < in[0].dims.plane(); ++i) sum += in[0].channel(c)[i];
+            for (int y = 0; y < in[0].dims.h; ++y)
+              for (int x = 0; x < in[0].dims.w; ++x) sum += at(in[0], c, y, x);
             const double count = double(in[0].dims.plane());
             out.data[c] = float(double(input.scale) * (double(sum) - double(input.zero_point) * count) / count);
           }

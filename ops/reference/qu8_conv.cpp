@@ -1,5 +1,6 @@
 // Naive int8 convolution: the dot products summed element by element over the unpadded input
 // (the padding reads the input's zero point), then the qu8 epilogue's arithmetic per element.
+// u8 maps are channels-last (input, residual, u8 output); a float output is channel-major.
 #include <vector>
 
 #include "ffnet/core/error.hpp"
@@ -43,18 +44,20 @@ class ReferenceQu8Conv final : public ops::Op {
             for (int ky = 0; ky < s.kernel_h; ++ky)
               for (int kx = 0; kx < s.kernel_w; ++kx) {
                 const int iy = y * s.stride - s.pad + ky, ix = xo * s.stride - s.pad + kx;
-                const int v = iy >= 0 && iy < x.dims.h && ix >= 0 && ix < x.dims.w ? x.row(c, iy)[ix] : z;
+                const int v = iy >= 0 && iy < x.dims.h && ix >= 0 && ix < x.dims.w ? x.pixel(iy, ix)[c] : z;
                 dot += v * w[(std::size_t(c) * std::size_t(s.kernel_h) + std::size_t(ky)) * std::size_t(s.kernel_w) +
                              std::size_t(kx)];
               }
-          // One element as a 1 x 1 tile: row o of the epilogue's arrays, the output at (o, y, x).
+          // One element as a 1 x 1 tile: channel o of the epilogue's arrays, the output at (o, y, x).
           ops::gemm::QuantEpilogue one = e;
           one.correction += o;
           one.scale += o;
           one.bias += o;
-          const std::size_t at = std::size_t(o) * od.plane() + std::size_t(y) * std::size_t(od.w) + std::size_t(xo);
+          const std::size_t pixel = std::size_t(y) * std::size_t(od.w) + std::size_t(xo);
+          const std::size_t at = spec_.float_output ? std::size_t(o) * od.plane() + pixel
+                                                    : pixel * std::size_t(od.c) + std::size_t(o);
           if (residual) {
-            one.residual = residual + at;
+            one.residual = residual + pixel * std::size_t(od.c) + std::size_t(o);
             one.ld_residual = 0;
           }
           void* c = static_cast<std::byte*>(out.data) + at * (spec_.float_output ? sizeof(float) : 1);

@@ -1,5 +1,6 @@
 // Naive int8 quantise, resize and add: the definitions of qu8_ops.hpp evaluated element by
-// element, the source taps computed for each.
+// element, the source taps computed for each. u8 maps are channels-last (tensor.hpp): element
+// (c, y, x) at pixel(y, x)[c]; the quantise reads a channel-major float map.
 #include "ops/checks.hpp"
 #include "ops/qu8_ops.hpp"
 #include "ops/reference.hpp"
@@ -16,12 +17,15 @@ std::unique_ptr<ops::Op> make_quantize(QuantParams output) {
   return reference_op_of<float, std::uint8_t>(
       [output](std::span<const ConstView> in, U8View out) {
         ops::detail::check_same_dims("quantize", "output", out.dims, in[0].dims);
-        for (std::size_t i = 0; i < out.dims.size(); ++i)
-          out.data[i] = quantize_u8(in[0].data[i], output.inverse_scale(), output.zero_point);
+        for (int c = 0; c < out.dims.c; ++c)
+          for (int y = 0; y < out.dims.h; ++y)
+            for (int x = 0; x < out.dims.w; ++x)
+              out.pixel(y, x)[c] = quantize_u8(in[0].row(c, y)[x], output.inverse_scale(), output.zero_point);
       },
       1);
 }
 
+// Element by element: the same for any layout.
 std::unique_ptr<ops::Op> make_qu8_add(QuantParams a, QuantParams b, QuantParams output) {
   return reference_op_of<std::uint8_t, std::uint8_t>(
       [a, b, output](std::span<const ConstU8View> in, U8View out) {
@@ -47,18 +51,18 @@ std::unique_ptr<ops::Op> make_qu8_resize(ops::ResizeMode mode, QuantParams input
               if (mode == ops::ResizeMode::nearest) {
                 const int sy = ops::nearest_taps(x.dims.h, out.dims.h)[std::size_t(y)];
                 const int sx = ops::nearest_taps(x.dims.w, out.dims.w)[std::size_t(j)];
-                u = dequantize(x.row(c, sy)[sx], input);
+                u = dequantize(x.pixel(sy, sx)[c], input);
               } else {
                 const ops::BilinearTap ty = ops::bilinear_taps(x.dims.h, out.dims.h, true)[std::size_t(y)];
                 const ops::BilinearTap tx = ops::bilinear_taps(x.dims.w, out.dims.w, true)[std::size_t(j)];
                 auto row = [&](int sy) {
-                  return ops::blend(dequantize(x.row(c, sy)[tx.i0], input), tx.w0, dequantize(x.row(c, sy)[tx.i1], input),
-                                    tx.w1);
+                  return ops::blend(dequantize(x.pixel(sy, tx.i0)[c], input), tx.w0,
+                                    dequantize(x.pixel(sy, tx.i1)[c], input), tx.w1);
                 };
                 u = ops::blend(row(ty.i0), ty.w0, row(ty.i1), ty.w1);
               }
-              if (add) u = u + dequantize(in[1].row(c, y)[j], *add);
-              out.row(c, y)[j] = quantize_u8(u, output.inverse_scale(), output.zero_point);
+              if (add) u = u + dequantize(in[1].pixel(y, j)[c], *add);
+              out.pixel(y, j)[c] = quantize_u8(u, output.inverse_scale(), output.zero_point);
             }
       },
       add ? 2 : 1);
