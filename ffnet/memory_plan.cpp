@@ -8,10 +8,11 @@ namespace {
 
 // Whether every input of the concat `node` can be written straight into its slice of the
 // output: each is made by some node, read by this concat alone, once, spans the output's whole
-// planes and has its type; the output is an arena value.
+// planes and has its type; the output is an arena value and channel-major (a float map: a u8 map
+// is channels-last, where one input's channels are not one block of the output).
 bool concat_can_alias(const Graph& graph, const Node& node, const std::vector<Dims>& dims,
                       const std::vector<DType>& dtypes, const std::vector<int>& readers) {
-  if (node.output == graph.output) return false;
+  if (node.output == graph.output || dtypes[std::size_t(node.output)] == DType::u8) return false;
   const Dims out = dims[std::size_t(node.output)];
   for (ValueId v : node.inputs) {
     const Dims d = dims[std::size_t(v)];

@@ -54,6 +54,8 @@ struct NodeEvent {
   std::string_view algorithm;   // what ran: a kernel's name, "winograd f43 ...", "reference", ...
   std::string_view value_name;  // the node's output value
   // The output; data is null for a value that never exists whole (LoadOptions::band_bytes).
+  // Float maps are channel-major (element (c, y, x) at (c * h + y) * w + x); the u8 maps of int8
+  // networks are channels-last (at (y * w + x) * c_count + c: BasicView::pixel).
   AnyView output;
   double milliseconds;
   double flops;  // of the node for this image (2 per multiply-add)

@@ -217,9 +217,16 @@ void Network::run_banded(std::size_t pair_index, Workspace& ws, double* producer
   ops::RowRange held{0, 0};  // rows of the producer's output in the buffer
   for (const BandStep& step : plan.steps) {
     const int keep_first = std::max(step.held.first, held.first);
-    if (keep_first < held.last && keep_first > held.first)
-      for (int c = 0; c < buffer.dims.c; ++c)
-        std::memmove(buffer_row(c, 0), buffer_row(c, keep_first - held.first), std::size_t(held.last - keep_first) * row_bytes);
+    if (keep_first < held.last && keep_first > held.first) {
+      const std::size_t rows = std::size_t(held.last - keep_first), skip = std::size_t(keep_first - held.first);
+      if (buffer.dtype == DType::u8) {  // channels-last: the rows of every channel are one block
+        const std::size_t pixel_row = row_bytes * std::size_t(buffer.dims.c);
+        auto* base = static_cast<std::byte*>(buffer.data);
+        std::memmove(base, base + skip * pixel_row, rows * pixel_row);
+      } else {
+        for (int c = 0; c < buffer.dims.c; ++c) std::memmove(buffer_row(c, 0), buffer_row(c, int(skip)), rows * row_bytes);
+      }
+    }
     const double t0 = timed ? omp_get_wtime() : 0;
     if (step.fresh.first < step.fresh.last)
       net.ops[pair.producer]->run_band(*st.plans[pair.producer], {in, 0, in.dims.h}, {buffer, step.held.first, mid_h},

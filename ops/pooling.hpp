@@ -16,7 +16,7 @@ struct MaxPoolShape {
 };
 
 Dims max_pool_output_dims(const MaxPoolShape& shape, Dims in);
-// dtype: f32, or u8 (an int8 map: the output keeps the input's scale and zero point).
+// dtype: f32, or u8 (an int8 map, channels-last: the output keeps the input's scale and zero point).
 std::unique_ptr<Op> make_max_pool(const MaxPoolShape& shape, const OpConfig& config, DType dtype = DType::f32);
 
 // out[c] = mean over the H x W plane of channel c (output C x 1 x 1, float). For a u8 input

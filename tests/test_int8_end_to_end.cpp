@@ -73,13 +73,17 @@ ffnet::Tensor check_case(const ffnet::Network& net, const fs::path& ref_dir, con
     REQUIRE_MESSAGE(fs::exists(file), "the PyTorch reference has no map ", e.value_name);
     const ffnet::Tensor ref = ffnet::weights::read_npy(file.string());
     REQUIRE(ref.size() == e.output.dims.size());
-    const auto* ours = static_cast<const std::uint8_t*>(e.output.data);
+    // The reference is channel-major (NCHW, as PyTorch keeps it); our u8 maps are channels-last.
+    const ffnet::BasicView<const std::uint8_t> ours(static_cast<const std::uint8_t*>(e.output.data), e.output.dims);
+    const ffnet::Dims d = e.output.dims;
     std::size_t differ = 0, beyond = 0;
-    for (std::size_t i = 0; i < ref.size(); ++i) {
-      const double d = std::abs(double(ours[i]) - double(ref.data()[i]));
-      differ += d > 0;
-      beyond += d > 1;
-    }
+    for (int c = 0; c < d.c; ++c)
+      for (int y = 0; y < d.h; ++y)
+        for (int x = 0; x < d.w; ++x) {
+          const double step = std::abs(double(ours.pixel(y, x)[c]) - double(ref.data()[(std::size_t(c) * d.h + y) * d.w + x]));
+          differ += step > 0;
+          beyond += step > 1;
+        }
     CHECK_MESSAGE(double(beyond) <= kMaxShareBeyondOneStep * double(ref.size()), beyond, " of ", ref.size(),
                   " elements more than one step away");
     maps_tally.add(ref.size(), differ, beyond);

@@ -44,6 +44,7 @@ struct BasicView {
     requires std::is_same_v<T, const U>
   BasicView(BasicView<U> v) : data(v.data), dims(v.dims) {}  // NOLINT: views convert to const freely
 
+  // Channel-major views (float maps): the first element of channel c, of row y of channel c.
   T* channel(int c) const { return data + std::size_t(c) * dims.plane(); }
   T* row(int c, int y) const { return channel(c) + std::size_t(y) * std::size_t(dims.w); }
   // Channels-last views (u8 maps): the first of pixel (y, x)'s channels.
