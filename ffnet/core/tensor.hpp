@@ -28,7 +28,11 @@ struct Dims {
 };
 
 // Non-owning view of one image (or of a run of its channels) of T: element (c, y, x) is at
-// data[(c * h + y) * w + x]. A view of T converts to a view of const T.
+// data[(c * h + y) * w + x] (channel-major: float maps). u8 maps (the activations of int8
+// networks) are channels-last instead: element (c, y, x) at data[(y * w + x) * c_count + c], so
+// that a pixel's channels are contiguous (the int8 convolution reads 4 of them per 32-bit lane);
+// pixel() addresses them. Either way a band of rows is one contiguous block. A view of T
+// converts to a view of const T.
 template <class T>
 struct BasicView {
   T* data = nullptr;
@@ -42,7 +46,9 @@ struct BasicView {
 
   T* channel(int c) const { return data + std::size_t(c) * dims.plane(); }
   T* row(int c, int y) const { return channel(c) + std::size_t(y) * std::size_t(dims.w); }
-  // Channels [first, first + count): still a contiguous C x H x W block.
+  // Channels-last views (u8 maps): the first of pixel (y, x)'s channels.
+  T* pixel(int y, int x) const { return data + (std::size_t(y) * std::size_t(dims.w) + std::size_t(x)) * std::size_t(dims.c); }
+  // Channels [first, first + count): still a contiguous C x H x W block (channel-major views).
   BasicView channels(int first, int count) const { return {channel(first), Dims{count, dims.h, dims.w}}; }
 };
 
