@@ -84,10 +84,12 @@ TEST_CASE("qu8 ops: quantise, add") {
 TEST_CASE("qu8 ops: resize, every mode, size pair and the add") {
   const std::pair<int, int> axes[] = {{1, 1}, {1, 5}, {5, 1}, {3, 2}, {4, 8}, {7, 7}, {13, 50}, {16, 64}};
   std::uint32_t seed = 10;
-  for (auto [in_h, out_h] : axes)
-    for (auto [in_w, out_w] : axes)
+  // Plain ints, not structured bindings: clang 14 cannot capture those in CAPTURE's lambda.
+  for (const auto& rows : axes)
+    for (const auto& cols : axes)
       for (auto mode : {ops::ResizeMode::nearest, ops::ResizeMode::bilinear_align_corners})
         for (bool with_add : {false, true}) {
+          const int in_h = rows.first, out_h = rows.second, in_w = cols.first, out_w = cols.second;
           CAPTURE(in_h);
           CAPTURE(out_h);
           CAPTURE(in_w);

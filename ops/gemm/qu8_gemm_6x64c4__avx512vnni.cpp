@@ -5,7 +5,9 @@
 // tile's last columns are masked.
 // GCC 12 warns about the undefined passthrough inside its own unmasked AVX-512 intrinsics
 // (a false positive: the passthrough is never used).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include "ops/gemm/qu8_epilogue.hpp"
