@@ -54,7 +54,9 @@ Run forward(const ffnet::Network& net, const ffnet::Tensor& x, int threads) {
 // Every map both runs made whole (bands keep some from existing whole) is the same.
 void check_same(const Run& got, const Run& want) {
   CHECK(got.maps.size() + 2 >= want.maps.size());
-  for (const auto& [name, bytes] : got.maps) {
+  for (const auto& entry : got.maps) {  // no structured binding: clang 14 cannot CAPTURE one
+    const std::string& name = entry.first;
+    const std::vector<std::uint8_t>& bytes = entry.second;
     CAPTURE(name);
     const auto it = want.maps.find(name);
     REQUIRE(it != want.maps.end());
