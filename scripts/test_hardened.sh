@@ -32,9 +32,11 @@ step_asan() {
   echo "   not run here: suite 'python' (pure Python, no C++ code; run in the release suite above)"
   echo "   and suite 'install' (links libffnet.a with pkg-config's flags only, which cannot link an instrumented library)"
   echo "   and suite 'fresh-machine' (builds its own release tree of the sources with the test packages hidden)"
+  echo "   and suite 'accuracy' (demo-miou, demo-int8: 80 pictures each through the commands, 15 min under ASan;"
+  echo "   the same C++ paths run here in picture-variants, quantize-cli, int8-end-to-end and the network tests)"
   echo "   end-to-end is reduced (FFNET_E2E_REDUCED=1): the other kernel families and the naive reference"
   echo "   ops on the first model only; every model still runs on its best kernels at both sizes"
-  FFNET_E2E_REDUCED=1 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install --no-suite fresh-machine \
+  FFNET_E2E_REDUCED=1 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install --no-suite fresh-machine --no-suite accuracy \
     --timeout-multiplier 4
 }
 
