@@ -53,11 +53,11 @@ class Qu8Conv final : public Op {
   Qu8Conv(const Qu8ConvSpec& spec, std::span<const std::int8_t> weight, std::span<const float> weight_scale,
           std::span<const float> bias, const OpConfig& config)
       : spec_(spec), kernel_(gemm::default_qu8_igemm_kernel(config.isa)),
-        layout_{.out_channels = spec.shape.out_channels, .in_channels = spec.shape.in_channels,
-                .taps = spec.shape.kernel_h * spec.shape.kernel_w, .nr = kernel_.nr},
+        layout_(gemm::qu8_igemm_weight_layout(spec.shape.out_channels, spec.shape.in_channels,
+                                              spec.shape.kernel_h * spec.shape.kernel_w, kernel_.nr)),
         constants_(qu8::conv_constants(spec, weight, weight_scale, bias)) {
     packed_.resize(layout_.bytes());
-    gemm::qu8_pack_weights(weight.data(), layout_, packed_.data());
+    gemm::qu8_igemm_pack_weights(weight.data(), spec.shape.in_channels, layout_, packed_.data());
   }
 
   std::unique_ptr<OpPlan> reshape(std::span<const Dims> in, Dims out, int threads) const override {
@@ -68,7 +68,7 @@ class Qu8Conv final : public Op {
     if (out.plane() > std::size_t(INT32_MAX)) throw_input("convolution: image too large");
     auto plan = std::make_unique<Qu8ConvPlan>();
     plan->algorithm = std::string(kernel_.name);
-    plan->scratch_bytes = gemm::qu8_igemm_scratch_bytes(kernel_, layout_.in_channels, layout_.taps, threads);
+    plan->scratch_bytes = gemm::qu8_igemm_scratch_bytes(kernel_, spec_.shape.in_channels, spec_.shape.kernel_h * spec_.shape.kernel_w, threads);
     return plan;
   }
 

@@ -19,14 +19,27 @@ inline __mmask16 first_lanes(int count) {
   return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
 }
 
+// The epilogue's per-channel constants of 16 channels, loaded once per tile: the u8 stores may
+// alias them (char), so the compiler would reload them for every pixel.
+struct Channels16 {
+  __mmask16 mask;
+  int j0;
+  __m512i correction;
+  __m512 scale, bias;
+};
+
+inline Channels16 channels16(const QuantEpilogue& e, int j0, int count) {
+  const __mmask16 mask = first_lanes(count);
+  return {mask, j0, _mm512_maskz_loadu_epi32(mask, e.correction + j0), _mm512_maskz_loadu_ps(mask, e.scale + j0),
+          _mm512_maskz_loadu_ps(mask, e.bias + j0)};
+}
+
 // Channels j0 .. j0 + 15 of pixel i (the lanes `mask` keeps) from their dot products.
-inline void store16(const QuantEpilogue& e, int i, int j0, __mmask16 mask, __m512i dot, void* c, std::size_t ldc) {
-  const __m512i correction = _mm512_maskz_loadu_epi32(mask, e.correction + j0);
-  const __m512 scale = _mm512_maskz_loadu_ps(mask, e.scale + j0), bias = _mm512_maskz_loadu_ps(mask, e.bias + j0);
-  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dot, correction)), scale, bias);
+inline void store16(const QuantEpilogue& e, const Channels16& k, int i, __m512i dot, void* c, std::size_t ldc) {
+  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dot, k.correction)), k.scale, k.bias);
   if (e.residual != nullptr) {
-    const auto* r = e.residual + std::size_t(i) * e.ld_residual + std::size_t(j0);
-    const __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mask, r));
+    const auto* r = e.residual + std::size_t(i) * e.ld_residual + std::size_t(k.j0);
+    const __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k.mask, r));
     const __m512 centred = _mm512_cvtepi32_ps(_mm512_sub_epi32(q, _mm512_set1_epi32(e.residual_zero)));
     v = _mm512_fmadd_ps(centred, _mm512_set1_ps(e.residual_scale), v);
   }
@@ -34,15 +47,15 @@ inline void store16(const QuantEpilogue& e, int i, int j0, __mmask16 mask, __m51
   if (e.float_output) {  // channel-major: one float per channel plane
     alignas(64) float lanes[16];
     _mm512_store_ps(lanes, v);
-    for (int j = 0; j < 16 && (mask >> j & 1); ++j)
-      static_cast<float*>(c)[std::size_t(j0 + j) * ldc + std::size_t(i)] = lanes[j];
+    for (int j = 0; j < 16 && (k.mask >> j & 1); ++j)
+      static_cast<float*>(c)[std::size_t(k.j0 + j) * ldc + std::size_t(i)] = lanes[j];
     return;
   }
   __m512 t = _mm512_mul_ps(v, _mm512_set1_ps(e.out_inverse_scale));
   t = _mm512_min_ps(_mm512_max_ps(t, _mm512_set1_ps(-256.0f)), _mm512_set1_ps(512.0f));
   __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(t), _mm512_set1_epi32(e.out_zero));
   q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), _mm512_set1_epi32(255));
-  _mm_mask_storeu_epi8(static_cast<std::uint8_t*>(c) + std::size_t(i) * ldc + std::size_t(j0), mask,
+  _mm_mask_storeu_epi8(static_cast<std::uint8_t*>(c) + std::size_t(i) * ldc + std::size_t(k.j0), k.mask,
                        _mm512_cvtepi32_epi8(q));
 }
 
@@ -71,11 +84,15 @@ void qu8_igemm_8x32c4__avx512vnni(int mr, int nr, int kc, int ks, const std::uin
       w += 128;
     }
   }
+  const Channels16 low = channels16(epilogue, 0, nr);
 #pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) {
-    if (i >= mr) break;
-    store16(epilogue, i, 0, first_lanes(nr), acc[i][0], c, ldc);
-    if (nr > 16) store16(epilogue, i, 16, first_lanes(nr - 16), acc[i][1], c, ldc);
+  for (int i = 0; i < MR; ++i)
+    if (i < mr) store16(epilogue, low, i, acc[i][0], c, ldc);
+  if (nr > 16) {
+    const Channels16 high = channels16(epilogue, 16, nr - 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i)
+      if (i < mr) store16(epilogue, high, i, acc[i][1], c, ldc);
   }
 }
 

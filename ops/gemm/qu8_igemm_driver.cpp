@@ -1,12 +1,13 @@
 // The qu8 indirect GEMM driver: each thread takes a run of (chunk, channel block) work items; a
-// chunk is kChunkTiles tiles of MR output pixels whose tap pointers it builds once, then runs
-// every channel block's microkernel over them.
+// chunk is kChunkTiles tiles of MR output pixels whose tap pointers (or patches) it builds once,
+// then runs every channel block's microkernel over them.
 #include "ops/gemm/qu8_igemm_driver.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "ffnet/core/error.hpp"
 #include "ops/gemm/block_math.hpp"
@@ -45,6 +46,13 @@ std::size_t chunk_pointers(const Qu8IgemmKernelInfo& kernel, int taps) {
   return std::size_t(kChunkTiles) * std::size_t(taps) * std::size_t(kernel.mr);
 }
 
+// Per thread: the chunk's pointers, and with patches the patches (each read round_up(depth, 4)).
+std::size_t thread_bytes(const Qu8IgemmKernelInfo& kernel, int in_channels, int taps) {
+  if (!qu8_igemm_gathers_patches(in_channels, taps)) return align64(chunk_pointers(kernel, taps) * sizeof(void*));
+  const std::size_t patch = std::size_t(round_up(in_channels * taps, 4));
+  return align64(chunk_pointers(kernel, 1) * sizeof(void*)) + align64(chunk_pointers(kernel, 1) * patch);
+}
+
 struct Sources {  // where the pointers of a chunk come from
   const Qu8IgemmProblem* p;
   int mr;
@@ -80,9 +88,49 @@ void build_chunk(const Sources& s, int first, int end, const std::uint8_t** a) {
     }
 }
 
+// With patches: pixel i of the chunk's tile gets its taps' channels side by side (the padding's
+// taps the zero point) at patches + (tile * MR + i) * patch_bytes, and a[tile * MR + i] points there.
+// kRowBytes: kernel_w x channels when known at compile time (9 for the stem's 3x3 over 3
+// colours: each window row one inlined copy), else 0.
+template <int kRowBytes>
+void build_patches(const Sources& s, int first, int end, std::uint8_t* patches, std::size_t patch_bytes,
+                   const std::uint8_t** a) {
+  const Qu8IgemmInput& in = s.p->in;
+  const int in_w = in.input.dims.w, channels = in.input.dims.c, out_w = s.p->out_w;
+  const std::size_t row_bytes = std::size_t(in.kernel_w) * std::size_t(channels);
+  const std::size_t in_row = std::size_t(in_w) * std::size_t(channels);
+  const int tiles = std::min(kChunkTiles, ceil_div(end - first, s.mr));
+  int oy = first / out_w, ox = first % out_w;
+  for (int n = 0; n < tiles * s.mr; ++n) {
+    if (first + n < end && n > 0 && ++ox == out_w) ox = 0, ++oy;  // past the end: the last pixel again
+    const int iy0 = oy * in.stride - in.pad, ix0 = ox * in.stride - in.pad;
+    std::uint8_t* const patch = patches + std::size_t(n) * patch_bytes;
+    std::uint8_t* dst = patch;
+    a[n] = patch;
+    if (iy0 >= 0 && iy0 + in.kernel_h <= in.height && ix0 >= 0 && ix0 + in.kernel_w <= in_w) {
+      const std::uint8_t* src = in.input.data + std::size_t(iy0 - in.row0) * in_row + std::size_t(ix0) * std::size_t(channels);
+      for (int ky = 0; ky < in.kernel_h; ++ky, src += in_row, dst += row_bytes)
+        std::memcpy(dst, src, kRowBytes > 0 ? std::size_t(kRowBytes) : row_bytes);
+    } else {
+      for (int ky = 0; ky < in.kernel_h; ++ky) {
+        const int iy = iy0 + ky;
+        for (int kx = 0; kx < in.kernel_w; ++kx, dst += channels) {
+          const int ix = ix0 + kx;
+          const std::uint8_t* src =
+              iy < 0 || iy >= in.height || ix < 0 || ix >= in_w
+                  ? s.zero
+                  : in.input.data + std::size_t(iy - in.row0) * in_row + std::size_t(ix) * std::size_t(channels);
+          std::memcpy(dst, src, std::size_t(channels));
+        }
+      }
+    }
+    std::fill(dst, patch + patch_bytes, std::uint8_t(0));  // read, against zero weights
+  }
+}
+
 void run_tiles(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int first, int end, int block,
                const std::uint8_t* const* a) {
-  const int mr = kernel.mr, nr = kernel.nr, taps = p.in.kernel_h * p.in.kernel_w;
+  const int mr = kernel.mr, nr = kernel.nr, taps = p.weights.taps;  // 1 with patches
   const int j0 = block * nr, nr_here = std::min(nr, p.weights.out_channels - j0);
   const std::int8_t* w = p.packed + std::size_t(block) * p.weights.block_bytes();
   QuantEpilogue e = p.epilogue;
@@ -102,16 +150,40 @@ void run_tiles(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int f
 
 }  // namespace
 
+bool qu8_igemm_gathers_patches(int in_channels, int taps) { return in_channels % 4 != 0 && taps > 1; }
+
+Qu8WeightLayout qu8_igemm_weight_layout(int out_channels, int in_channels, int taps, int nr) {
+  if (qu8_igemm_gathers_patches(in_channels, taps))
+    return {.out_channels = out_channels, .in_channels = in_channels * taps, .taps = 1, .nr = nr};
+  return {.out_channels = out_channels, .in_channels = in_channels, .taps = taps, .nr = nr};
+}
+
+void qu8_igemm_pack_weights(const std::int8_t* oihw, int in_channels, const Qu8WeightLayout& layout,
+                            std::int8_t* packed) {
+  if (layout.in_channels == in_channels) return qu8_pack_weights(oihw, layout, packed);
+  // Patches: input channel t * C + c of the one tap is channel c of tap t.
+  const int taps = layout.in_channels / in_channels;
+  std::vector<std::int8_t> tap_major(std::size_t(layout.out_channels) * std::size_t(layout.in_channels));
+  for (int o = 0; o < layout.out_channels; ++o)
+    for (int c = 0; c < in_channels; ++c)
+      for (int t = 0; t < taps; ++t)
+        tap_major[std::size_t(o) * std::size_t(layout.in_channels) + std::size_t(t * in_channels + c)] =
+            oihw[(std::size_t(o) * std::size_t(in_channels) + std::size_t(c)) * std::size_t(taps) + std::size_t(t)];
+  qu8_pack_weights(tap_major.data(), layout, packed);
+}
+
 std::size_t qu8_igemm_scratch_bytes(const Qu8IgemmKernelInfo& kernel, int in_channels, int taps, int threads) {
   const EdgeBuffers edge = edge_buffers(in_channels);
   return edge.zero_bytes() + edge.tail_bytes(in_channels) +
-         std::size_t(std::max(threads, 1)) * align64(chunk_pointers(kernel, taps) * sizeof(void*));
+         std::size_t(std::max(threads, 1)) * thread_bytes(kernel, in_channels, taps);
 }
 
 void qu8_igemm(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int threads, std::span<std::byte> scratch) {
   const int channels = p.in.input.dims.c, taps = p.in.kernel_h * p.in.kernel_w;
-  if (p.pixels <= 0 || channels != p.weights.in_channels || taps != p.weights.taps || p.weights.nr != kernel.nr ||
-      p.out_w <= 0)
+  const bool patches = qu8_igemm_gathers_patches(channels, taps);
+  const Qu8WeightLayout want = qu8_igemm_weight_layout(p.weights.out_channels, channels, taps, kernel.nr);
+  if (p.pixels <= 0 || p.out_w <= 0 || p.weights.in_channels != want.in_channels || p.weights.taps != want.taps ||
+      p.weights.nr != want.nr)
     throw_internal("qu8_igemm: empty or mispacked problem");
   threads = std::max(threads, 1);
   if (scratch.size() < qu8_igemm_scratch_bytes(kernel, channels, taps, threads))
@@ -128,21 +200,29 @@ void qu8_igemm(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int t
   std::memset(tail, 0, edge.tail_bytes(channels));
   std::memcpy(tail, p.in.input.data + tail_start * std::size_t(channels), tail_pixels * std::size_t(channels));
   const Sources sources{&p, kernel.mr, zero, tail, edge.tail_pixels == 0 ? in_pixels : tail_start};
-  auto* pointers = reinterpret_cast<const std::uint8_t**>(tail + edge.tail_bytes(channels));
-  const std::size_t per_thread = align64(chunk_pointers(kernel, taps) * sizeof(void*)) / sizeof(void*);
+  auto* thread_base = reinterpret_cast<std::byte*>(tail + edge.tail_bytes(channels));
+  const std::size_t per_thread = thread_bytes(kernel, channels, taps);
+  const std::size_t patch_bytes = std::size_t(round_up(channels * taps, 4));
+  const int row_bytes = p.in.kernel_w * channels;
+  const std::size_t pointer_bytes = align64(chunk_pointers(kernel, 1) * sizeof(void*));
 
   const int chunk_pixels = kChunkTiles * kernel.mr, end = p.pixel0 + p.pixels;
   const int chunks = ceil_div(p.pixels, chunk_pixels), blocks = p.weights.blocks();
   const int items = chunks * blocks;  // chunk-major: a thread's run shares chunks
   auto work = [&](int thread, int team) {
     const auto [begin, stop] = split_range(items, 1, team, thread);
-    const std::uint8_t** a = pointers + std::size_t(thread) * per_thread;
+    std::byte* mine = thread_base + std::size_t(thread) * per_thread;
+    const auto** a = reinterpret_cast<const std::uint8_t**>(mine);
     int built = -1;
     for (int item = begin; item < stop; ++item) {
       const int chunk = item / blocks, block = item % blocks;
       const int first = p.pixel0 + chunk * chunk_pixels, last = std::min(end, first + chunk_pixels);
       if (chunk != built) {
-        build_chunk(sources, first, last, a);
+        if (patches)
+          (row_bytes == 9 ? build_patches<9> : build_patches<0>)(
+              sources, first, last, reinterpret_cast<std::uint8_t*>(mine + pointer_bytes), patch_bytes, a);
+        else
+          build_chunk(sources, first, last, a);
         built = chunk;
       }
       run_tiles(kernel, p, first, last, block, a);
