@@ -24,19 +24,18 @@ inline __mmask16 first_lanes(int count) {
 struct Channels16 {
   __mmask16 mask;
   int j0;
-  __m512i correction;
   __m512 scale, bias;
 };
 
 inline Channels16 channels16(const QuantEpilogue& e, int j0, int count) {
   const __mmask16 mask = first_lanes(count);
-  return {mask, j0, _mm512_maskz_loadu_epi32(mask, e.correction + j0), _mm512_maskz_loadu_ps(mask, e.scale + j0),
-          _mm512_maskz_loadu_ps(mask, e.bias + j0)};
+  return {mask, j0, _mm512_maskz_loadu_ps(mask, e.scale + j0), _mm512_maskz_loadu_ps(mask, e.bias + j0)};
 }
 
-// Channels j0 .. j0 + 15 of pixel i (the lanes `mask` keeps) from their dot products.
-inline void store16(const QuantEpilogue& e, const Channels16& k, int i, __m512i dot, void* c, std::size_t ldc) {
-  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dot, k.correction)), k.scale, k.bias);
+// Channels j0 .. j0 + 15 of pixel i (the lanes `mask` keeps) from acc = dot - correction (the
+// accumulators start at -correction).
+inline void store16(const QuantEpilogue& e, const Channels16& k, int i, __m512i acc, void* c, std::size_t ldc) {
+  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), k.scale, k.bias);
   if (e.residual != nullptr) {
     const auto* r = e.residual + std::size_t(i) * e.ld_residual + std::size_t(k.j0);
     const __m512i q = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k.mask, r));
@@ -54,9 +53,9 @@ inline void store16(const QuantEpilogue& e, const Channels16& k, int i, __m512i 
   __m512 t = _mm512_mul_ps(v, _mm512_set1_ps(e.out_inverse_scale));
   t = _mm512_min_ps(_mm512_max_ps(t, _mm512_set1_ps(-256.0f)), _mm512_set1_ps(512.0f));
   __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(t), _mm512_set1_epi32(e.out_zero));
-  q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), _mm512_set1_epi32(255));
+  q = _mm512_max_epi32(q, _mm512_setzero_si512());  // vpmovusdb saturates the top at 255
   _mm_mask_storeu_epi8(static_cast<std::uint8_t*>(c) + std::size_t(i) * ldc + std::size_t(k.j0), k.mask,
-                       _mm512_cvtepi32_epi8(q));
+                       _mm512_cvtusepi32_epi8(q));
 }
 
 }  // namespace
@@ -65,8 +64,13 @@ void qu8_igemm_8x32c4__avx512vnni(int mr, int nr, int kc, int ks, const std::uin
                                   const std::int8_t* w, void* c, std::size_t ldc, const QuantEpilogue& epilogue) {
   constexpr int MR = 8, NV = 2;
   __m512i acc[MR][NV];
+  const __m512i correction0 = _mm512_maskz_loadu_epi32(first_lanes(nr), epilogue.correction);
+  const __m512i correction1 = _mm512_maskz_loadu_epi32(first_lanes(nr - 16), epilogue.correction + 16);
 #pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  for (int i = 0; i < MR; ++i) {
+    acc[i][0] = _mm512_sub_epi32(_mm512_setzero_si512(), correction0);
+    acc[i][1] = _mm512_sub_epi32(_mm512_setzero_si512(), correction1);
+  }
   const int groups = (kc + 3) / 4;
   for (int t = 0; t < ks; ++t) {
     const std::uint8_t* x[MR];
