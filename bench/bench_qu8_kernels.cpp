@@ -102,7 +102,7 @@ const bool registered = [] {
       benchmark::RegisterBenchmark(
           ("qu8_microkernel/" + name + "/" + std::to_string(channels) + "x" + std::to_string(taps)).c_str(),
           microkernel, &kernel, channels, taps);
-    for (int channels : {64, 128})
+    for (int channels : {32, 64, 128})
       benchmark::RegisterBenchmark(("qu8_igemm/" + name + "/" + std::to_string(channels)).c_str(), igemm, &kernel,
                                    channels);
   }

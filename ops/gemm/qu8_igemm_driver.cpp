@@ -66,26 +66,37 @@ struct Sources {  // where the pointers of a chunk come from
 void build_chunk(const Sources& s, int first, int end, const std::uint8_t** a) {
   const Qu8IgemmInput& in = s.p->in;
   const int in_w = in.input.dims.w, channels = in.input.dims.c, taps = in.kernel_h * in.kernel_w;
-  const int tiles = std::min(kChunkTiles, ceil_div(end - first, s.mr));
-  for (int tile = 0; tile < tiles; ++tile)
-    for (int i = 0; i < s.mr; ++i) {
-      const int q = std::min(first + tile * s.mr + i, end - 1);
-      const int iy0 = q / s.p->out_w * in.stride - in.pad, ix0 = q % s.p->out_w * in.stride - in.pad;
-      const std::uint8_t** out = a + std::size_t(tile) * std::size_t(taps) * std::size_t(s.mr) + i;
-      for (int ky = 0; ky < in.kernel_h; ++ky) {
-        const int iy = iy0 + ky;
-        for (int kx = 0; kx < in.kernel_w; ++kx, out += s.mr) {
-          const int ix = ix0 + kx;
-          if (iy < 0 || iy >= in.height || ix < 0 || ix >= in_w) {
-            *out = s.zero;
-            continue;
-          }
-          const std::size_t k = std::size_t(iy - in.row0) * std::size_t(in_w) + std::size_t(ix);
-          *out = k >= s.tail_start ? s.tail + (k - s.tail_start) * std::size_t(channels)
-                                   : in.input.data + k * std::size_t(channels);
+  const int out_w = s.p->out_w, mr = s.mr;
+  const std::size_t pixel_bytes = std::size_t(channels), in_row = std::size_t(in_w) * pixel_bytes;
+  const int tiles = std::min(kChunkTiles, ceil_div(end - first, mr));
+  int oy = first / out_w, ox = first % out_w;
+  for (int n = 0; n < tiles * mr; ++n) {
+    if (first + n < end && n > 0 && ++ox == out_w) ox = 0, ++oy;  // past the end: the last pixel again
+    const int iy0 = oy * in.stride - in.pad, ix0 = ox * in.stride - in.pad;
+    const std::uint8_t** out = a + std::size_t(n / mr) * std::size_t(taps) * std::size_t(mr) + n % mr;
+    const bool inside = iy0 >= 0 && iy0 + in.kernel_h <= in.height && ix0 >= 0 && ix0 + in.kernel_w <= in_w;
+    const std::size_t last_fast = s.tail_start;  // pixels from here on are read from the tail copy
+    const std::size_t k0 = inside ? std::size_t(iy0 - in.row0) * std::size_t(in_w) + std::size_t(ix0) : 0;
+    const std::size_t k_end = k0 + std::size_t(in.kernel_h - 1) * std::size_t(in_w) + std::size_t(in.kernel_w);
+    if (inside && k_end <= last_fast) {  // the whole window in place: pointers by increments
+      const std::uint8_t* row = in.input.data + k0 * pixel_bytes;
+      for (int ky = 0; ky < in.kernel_h; ++ky, row += in_row)
+        for (int kx = 0; kx < in.kernel_w; ++kx, out += mr) *out = row + std::size_t(kx) * pixel_bytes;
+      continue;
+    }
+    for (int ky = 0; ky < in.kernel_h; ++ky) {
+      const int iy = iy0 + ky;
+      for (int kx = 0; kx < in.kernel_w; ++kx, out += mr) {
+        const int ix = ix0 + kx;
+        if (iy < 0 || iy >= in.height || ix < 0 || ix >= in_w) {
+          *out = s.zero;
+          continue;
         }
+        const std::size_t k = std::size_t(iy - in.row0) * std::size_t(in_w) + std::size_t(ix);
+        *out = k >= s.tail_start ? s.tail + (k - s.tail_start) * pixel_bytes : in.input.data + k * pixel_bytes;
       }
     }
+  }
 }
 
 // With patches: pixel i of the chunk's tile gets its taps' channels side by side (the padding's
