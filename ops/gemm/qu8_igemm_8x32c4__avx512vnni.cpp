@@ -42,6 +42,16 @@ inline void store16(const QuantEpilogue& e, const Channels16& k, int i, __m512i 
     const __m512 centred = _mm512_cvtepi32_ps(_mm512_sub_epi32(q, _mm512_set1_epi32(e.residual_zero)));
     v = _mm512_fmadd_ps(centred, _mm512_set1_ps(e.residual_scale), v);
   }
+  if (e.relu && !e.float_output) {
+    // v >= 0 (v is finite: integer sums times finite constants), so of quantize_u8's clamps only
+    // the top one can act, and q = round(t) + zero >= 0: vpmovusdb saturates at 255.
+    v = _mm512_max_ps(_mm512_setzero_ps(), v);
+    const __m512 t = _mm512_min_ps(_mm512_mul_ps(v, _mm512_set1_ps(e.out_inverse_scale)), _mm512_set1_ps(512.0f));
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(t), _mm512_set1_epi32(e.out_zero));
+    _mm_mask_storeu_epi8(static_cast<std::uint8_t*>(c) + std::size_t(i) * ldc + std::size_t(k.j0), k.mask,
+                         _mm512_cvtusepi32_epi8(q));
+    return;
+  }
   if (e.relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);  // v for -0.0, as std::max(v, 0.0f)
   if (e.float_output) {  // channel-major: one float per channel plane
     alignas(64) float lanes[16];

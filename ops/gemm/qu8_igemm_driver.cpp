@@ -101,8 +101,8 @@ void build_chunk(const Sources& s, int first, int end, const std::uint8_t** a) {
 
 // With patches: pixel i of the chunk's tile gets its taps' channels side by side (the padding's
 // taps the zero point) at patches + (tile * MR + i) * patch_bytes, and a[tile * MR + i] points there.
-// kRowBytes: kernel_w x channels when known at compile time (9 for the stem's 3x3 over 3
-// colours: each window row one inlined copy), else 0.
+// kRowBytes: kernel_w x channels when known at compile time (9 and 21: the stems' 3x3 and 7x7
+// over 3 colours; each window row one inlined copy, not a call), else 0.
 template <int kRowBytes>
 void build_patches(const Sources& s, int first, int end, std::uint8_t* patches, std::size_t patch_bytes,
                    const std::uint8_t** a) {
@@ -230,7 +230,7 @@ void qu8_igemm(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int t
       const int first = p.pixel0 + chunk * chunk_pixels, last = std::min(end, first + chunk_pixels);
       if (chunk != built) {
         if (patches)
-          (row_bytes == 9 ? build_patches<9> : build_patches<0>)(
+          (row_bytes == 9 ? build_patches<9> : row_bytes == 21 ? build_patches<21> : build_patches<0>)(
               sources, first, last, reinterpret_cast<std::uint8_t*>(mine + pointer_bytes), patch_bytes, a);
         else
           build_chunk(sources, first, last, a);
