@@ -20,4 +20,8 @@ inline int exit_code(ErrorKind kind) {
   return kInternalError;
 }
 
+// A command's main: `run`, with every error it throws printed as "<command>: <message>" on stderr
+// and turned into its exit code (out of memory: an input error; anything unexpected: internal).
+int run_reporting_errors(const char* command, int (*run)(int, char**), int argc, char** argv);
+
 }  // namespace ffnet::cli

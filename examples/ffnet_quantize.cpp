@@ -1,7 +1,5 @@
 // ffnet-quantize: make the int8 model of a float one, calibrated on pictures or tensors.
 #include <cstdio>
-#include <exception>
-#include <new>
 
 #include "examples/exit_codes.hpp"
 #include "examples/progress.hpp"
@@ -36,18 +34,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const ffnet::Error& e) {
-    std::fprintf(stderr, "ffnet-quantize: %s\n", e.what());
-    if (e.kind() == ffnet::ErrorKind::usage) std::fprintf(stderr, "(ffnet-quantize --help lists the options)\n");
-    return ffnet::cli::exit_code(e.kind());
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "ffnet-quantize: out of memory\n");
-    return ffnet::cli::kInputError;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ffnet-quantize: internal error: %s\n", e.what());
-    return ffnet::cli::kInternalError;
-  }
-}
+int main(int argc, char** argv) { return ffnet::cli::run_reporting_errors("ffnet-quantize", run, argc, argv); }

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <exception>
-#include <new>
 
 #include "examples/exit_codes.hpp"
 #include "examples/profiler.hpp"
@@ -134,18 +132,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const ffnet::Error& e) {
-    std::fprintf(stderr, "ffnet-segment: %s\n", e.what());
-    if (e.kind() == ffnet::ErrorKind::usage) std::fprintf(stderr, "(ffnet-segment --help lists the options)\n");
-    return ffnet::cli::exit_code(e.kind());
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "ffnet-segment: out of memory\n");
-    return ffnet::cli::kInputError;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ffnet-segment: internal error: %s\n", e.what());
-    return ffnet::cli::kInternalError;
-  }
-}
+int main(int argc, char** argv) { return ffnet::cli::run_reporting_errors("ffnet-segment", run, argc, argv); }
