@@ -85,7 +85,7 @@ struct Model {
 
 // Every node kind: pre-down smoothing, nearest resizes, the in-place concat and the banded stem
 // and head (46NS pre_down); max pooling, bilinear resizes and stem A (18 dAAA); add, global
-// pooling and linear (classification).
+// pooling and linear (classification). Each also quantised: the int8 forms of those ops.
 constexpr Model kModels[] = {{"segmentation_ffnet46NS_CCC_mobile_pre_down", 96, 160},
                              {"segmentation_ffnet18_dAAA", 64, 96},
                              {"classification_ffnet18_AAX", 64, 64}};
@@ -100,20 +100,30 @@ TEST_CASE("the counter counts: a vector allocates") {
 TEST_CASE("after the first forward of a size, forwards of that size allocate nothing") {
   for (const Model& model : kModels) {
     CAPTURE(model.name);
-    std::vector<std::pair<std::string, ffnet::LoadOptions>> variants;
+    struct Variant {
+      std::string label;
+      ffnet::LoadOptions options;
+      bool int8 = false;  // the model quantised (random scales), run through the qu8 ops
+    };
+    std::vector<Variant> variants;
     for (ffnet::ops::Isa isa : ffnet::ops::gemm::isas_with_distinct_kernels(ffnet::DType::f32)) {
       const std::string name(isa.name);
       variants.push_back({name + " exact", {.isa = name, .conv_algorithm = ffnet::ConvAlgorithm::exact}});
       variants.push_back({name + " winograd", {.isa = name, .conv_algorithm = ffnet::ConvAlgorithm::winograd}});
     }
+    for (ffnet::ops::Isa isa : ffnet::ops::gemm::isas_with_distinct_qu8_kernels())
+      variants.push_back({std::string(isa.name) + " int8", {.isa = std::string(isa.name)}, true});
     variants.push_back({"default", {}});
     variants.push_back({"whole maps", {.band_bytes = 0}});
-    if (&model == &kModels[0]) variants.push_back({"reference", {.reference_ops = true}});  // slow: one model
-    for (const auto& variant : variants) {  // no structured binding: clang 14 cannot capture one
-      const std::string& label = variant.first;
-      const ffnet::LoadOptions& options = variant.second;
+    variants.push_back({"int8 whole maps", {.band_bytes = 0}, true});
+    if (&model == &kModels[0]) {  // slow: one model
+      variants.push_back({"reference", {.reference_ops = true}});
+      variants.push_back({"int8 reference", {.reference_ops = true}, true});
+    }
+    for (const Variant& variant : variants) {
+      const std::string& label = variant.label;
       CAPTURE(label);
-      const ffnet::Network net = ffnet::testing::load_random_model(model.name, 3, options);
+      const ffnet::Network net = ffnet::testing::load_random_model(model.name, 3, variant.options, variant.int8);
       ffnet::Tensor batch({2, 3, model.height, model.width});
       const ffnet::Tensor one = ffnet::testing::random_input(model.height, model.width, 4);
       for (std::size_t i = 0; i < batch.size(); ++i) batch.data()[i] = one.data()[i % one.size()];

@@ -49,12 +49,12 @@ std::unique_ptr<ops::Op> make_qu8_resize(ops::ResizeMode mode, QuantParams input
             for (int j = 0; j < out.dims.w; ++j) {
               float u;
               if (mode == ops::ResizeMode::nearest) {
-                const int sy = ops::nearest_taps(x.dims.h, out.dims.h)[std::size_t(y)];
-                const int sx = ops::nearest_taps(x.dims.w, out.dims.w)[std::size_t(j)];
+                const int sy = ops::nearest_tap(x.dims.h, out.dims.h, y);
+                const int sx = ops::nearest_tap(x.dims.w, out.dims.w, j);
                 u = dequantize(x.pixel(sy, sx)[c], input);
               } else {
-                const ops::BilinearTap ty = ops::bilinear_taps(x.dims.h, out.dims.h, true)[std::size_t(y)];
-                const ops::BilinearTap tx = ops::bilinear_taps(x.dims.w, out.dims.w, true)[std::size_t(j)];
+                const ops::BilinearTap ty = ops::bilinear_tap(x.dims.h, out.dims.h, true, y);
+                const ops::BilinearTap tx = ops::bilinear_tap(x.dims.w, out.dims.w, true, j);
                 auto row = [&](int sy) {
                   return ops::blend(dequantize(x.pixel(sy, tx.i0)[c], input), tx.w0,
                                     dequantize(x.pixel(sy, tx.i1)[c], input), tx.w1);
