@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ffnet.cpp against PyTorch, ONNX Runtime and OpenCV DNN on the same random-weight model, the
-# same input and the same thread count, one peer after another; prints one table.
+# ffnet.cpp against PyTorch, ONNX Runtime, OpenVINO, ncnn and OpenCV DNN on the same random-weight
+# model, the same input and the same thread count, one peer after another; prints one table.
 #
 #   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [--no-int8] [--first-result MODEL@HxW]
 #                          [MODEL@HxW ...]
@@ -14,11 +14,17 @@
 # ffnet150_AAA@64x128, the largest model on a small input (--first-result replaces it; give it
 # with no rows to run only that table). Every row also runs int8 (--no-int8: not): ffnet.cpp on
 # the file ffnet-quantize makes from the row's input, ONNX Runtime on the QDQ model
-# bench_peers/make_qdq.py makes with python3-onnx (min/max ranges of the same input), and a table
-# of their ratios. Installs what it needs: Debian's build tools, python3-torch and
-# python3-opencv, and onnxruntime-node from npm (--ignore-scripts: its CPU binaries ship in the
-# package) into .peers/ (not committed), where the models, ONNX exports and inputs are kept
-# too. Builds ffnet.cpp in release mode in build-release/.
+# bench_peers/make_qdq.py makes with python3-onnx (min/max ranges of the same input), OpenVINO on
+# the same QDQ model, and a table of ffnet.cpp's ratios to ONNX Runtime. OpenVINO (CPU plugin,
+# latency hint, f32 precision) runs the ONNX exports; ncnn (fp32) runs them converted by pnnx's
+# binary. LiteRT (TFLite, XNNPACK) is skipped: ONNX -> TFLite needs onnx2tf and TensorFlow, and
+# PyTorch -> TFLite litert-torch with torch >= 2.4 (Debian's is 1.13) and JAX. Installs what it
+# needs: Debian's build tools, python3-torch, python3-opencv and python3-venv, onnxruntime-node
+# from npm (--ignore-scripts: its CPU binaries ship in the package) into .peers/ (not
+# committed), where the models, ONNX exports and inputs are kept too, and from PyPI openvino,
+# ncnn and pnnx (without its torch dependency) into the venv .peers/venv-peers; a peer that
+# does not install or run shows as "skipped: reason". Builds ffnet.cpp in release mode in
+# build-release/.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,7 +45,7 @@ while [ $# -gt 0 ]; do
     --first-result)
       [ "$first_result_given" -eq 1 ] || first_result=()
       first_result_given=1; first_result+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *@*) rows+=("$1"); shift ;;
     *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -52,7 +58,7 @@ done
 # Debian packages: the build, the Python peers, node and npm for ONNX Runtime.
 "$root/scripts/install_deps.sh" build bench
 missing=()
-for package in python3-opencv python3-onnx; do
+for package in python3-opencv python3-onnx python3-venv; do
   dpkg-query -W -f='${Status}' $package 2>/dev/null | grep -q "install ok installed" || missing+=($package)
 done
 # Any node and npm will do (some installs bundle npm with nodejs and conflict with Debian's).
@@ -68,6 +74,15 @@ if [ ! -d "$work/ort/node_modules/onnxruntime-node" ]; then
   (cd "$work/ort" && npm install --no-audit --no-fund --ignore-scripts onnxruntime-node >/dev/null)
 fi
 
+# The PyPI peers in their own venv (the python3 on PATH may not be Debian's); pnnx only for its
+# bundled converter binary. A peer that does not install is skipped in the table.
+venv="$work/venv-peers"
+[ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv" || echo "bench_peers.sh: no venv: OpenVINO and ncnn skipped" >&2
+for package in openvino ncnn "pnnx --no-deps"; do
+  "$venv/bin/pip" show -q ${package%% *} 2>/dev/null || "$venv/bin/pip" install -q $package >/dev/null ||
+    echo "bench_peers.sh: pip install $package failed: its peer is skipped" >&2
+done
+
 build="$root/build-release"
 bash "$root/scripts/configure.sh" "$build" --buildtype=release >/dev/null
 ninja -C "$build" examples/ffnet-segment examples/ffnet-quantize >/dev/null
@@ -75,5 +90,5 @@ int8_args=()
 [ "$int8" -eq 0 ] || int8_args=(--quantize "$build/examples/ffnet-quantize")
 
 exec /usr/bin/python3 "$root/scripts/bench_peers/run_all.py" --root "$root" --work "$work" \
-  --binary "$build/examples/ffnet-segment" "${int8_args[@]}" --threads "$threads" --runs "$runs" \
+  --binary "$build/examples/ffnet-segment" --venv "$venv" "${int8_args[@]}" --threads "$threads" --runs "$runs" \
   --scaling-rounds "$scaling_rounds" --first-result "${first_result[@]}" -- "${rows[@]}"

@@ -18,6 +18,10 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LINE = re.compile(r"median_ms=([\d.]+) min_ms=([\d.]+) peak_rss_mb=([\d.]+)")
+SKIPPED = re.compile(r"^skipped: (.*)$", re.MULTILINE)
+# onnx2tf needs TensorFlow, litert-torch torch >= 2.4 (Debian's is 1.13), JAX and more.
+LITERT_SKIPPED = ("no light conversion to .tflite: ONNX -> TFLite needs onnx2tf and TensorFlow, PyTorch -> "
+                  "TFLite needs litert-torch with torch >= 2.4 and JAX")
 
 
 def run(cmd: list[str], **kwargs) -> str:
@@ -82,17 +86,24 @@ def peers(args: argparse.Namespace, model: str, files: dict[str, str]) -> dict[s
     t, n = str(args.threads), str(args.runs)
     py = sys.executable
     ort = ["node", os.path.join(HERE, "run_ort.js"), os.path.join(args.work, "ort")]
+    # The PyPI peers, in the venv bench_peers.sh makes.
+    venv_py = os.path.join(args.venv, "bin", "python")
+    timing = ["--input", files["input"], "--threads", t, "--runs", n]
+    openvino = [venv_py, os.path.join(HERE, "run_openvino.py"), *timing]
     commands = {
         "ffnet.cpp": ffnet_command(args, files, args.threads, args.runs),
         "PyTorch": [py, os.path.join(HERE, "run_torch.py"), "--model", model, "--checkpoint",
                     files["checkpoint"], "--input", files["input"], "--threads", t, "--runs", n],
         "ONNX Runtime": [*ort, files["onnx"], files["input"], t, n],
+        "OpenVINO": [*openvino, "--onnx", files["onnx"]],
+        "ncnn": [venv_py, os.path.join(HERE, "run_ncnn.py"), *timing, "--onnx", files["onnx"]],
         "OpenCV DNN": [py, os.path.join(HERE, "run_opencv.py"), "--onnx", files["onnx"], "--input",
                        files["input"], "--threads", t, "--runs", n],
     }
     if args.int8:
         commands["ffnet.cpp int8"] = ffnet_command(args, files, args.threads, args.runs, "int8")
         commands["ONNX Runtime int8"] = [*ort, files["qdq"], files["input"], t, n]
+        commands["OpenVINO int8"] = [*openvino, "--onnx", files["qdq"]]
     return commands
 
 
@@ -161,6 +172,7 @@ def main() -> int:
     parser.add_argument("--root", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--venv", required=True, help="the venv with the PyPI peers (OpenVINO, ncnn)")
     parser.add_argument("--quantize", help="the ffnet-quantize binary: adds the int8 rows")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=5)
@@ -187,26 +199,36 @@ def main() -> int:
         model, size = row.split("@")
         files = prepare(args, model, size)
         flop = gflop(args, files)
-        results = {}
-        for name, cmd in peers(args, model, files).items():
+        commands = peers(args, model, files)
+        results, skipped = {}, {}  # a peer that cannot run prints `skipped: REASON` or fails
+        for name, cmd in commands.items():
             try:
-                median, low, rss = (float(v) for v in LINE.search(run(cmd)).groups())
-                results[name] = (median, low, rss)
-            except (RuntimeError, AttributeError) as e:
+                out = run(cmd)
+                if match := SKIPPED.search(out):
+                    skipped[name] = match.group(1)
+                    continue
+                results[name] = tuple(float(v) for v in LINE.search(out).groups())
+            except (RuntimeError, AttributeError, OSError) as e:
+                skipped[name] = f"failed: {str(e).strip().splitlines()[-1]}"  # the last line of its stderr
                 print(f"<!-- {name} failed: {str(e).splitlines()[0]} -->", file=sys.stderr)
         base = results.get("ffnet.cpp")
-        for name, (median, low, rss) in results.items():
+        for name in commands:
+            cells = f"| {model.removeprefix('segmentation_')} @ {size} | {flop:.1f} | {name} |"
+            if name in skipped:
+                print(f"{cells} skipped: {skipped[name]} | | | | | |", flush=True)
+                continue
+            median, low, rss = results[name]
             ratio_t = f"{median / base[0]:.2f}x" if base else "-"
             ratio_m = f"{rss / base[2]:.2f}x" if base else "-"
-            print(f"| {model.removeprefix('segmentation_')} @ {size} | {flop:.1f} | {name} | "
-                  f"{median:.0f} | {low:.0f} | {flop / median * 1e3:.0f} | {rss:.0f} | "
-                  f"{ratio_t} | {ratio_m} |", flush=True)
+            print(f"{cells} {median:.0f} | {low:.0f} | {flop / median * 1e3:.0f} | {rss:.0f} | {ratio_t} | {ratio_m} |",
+                  flush=True)
         if "ffnet.cpp int8" in results and "ONNX Runtime int8" in results:
             int8_rows.append((model.removeprefix("segmentation_"), size, results["ffnet.cpp int8"],
                               results["ONNX Runtime int8"]))
         if args.threads > 1 and args.scaling_rounds > 0:
             speedups.append((model.removeprefix("segmentation_"), size, *scaling(args, files)))
 
+    print(f"\nLiteRT: skipped: {LITERT_SKIPPED}")
     if int8_rows:
         print("\n# int8: ffnet.cpp (ffnet-quantize, default ranges) against ONNX Runtime (QDQ, min/max ranges), "
               "median ms and peak RSS MB (targets: time <= 0.8x, RSS <= 0.75x)")
