@@ -34,6 +34,7 @@ step_asan() {
   echo "   and suite 'fresh-machine' (builds its own release tree of the sources with the test packages hidden)"
   echo "   and suite 'accuracy' (demo-miou, demo-int8: 80 pictures each through the commands, 15 min under ASan;"
   echo "   the same C++ paths run here in picture-variants, quantize-cli, int8-end-to-end and the network tests)"
+  echo "   no-allocation runs the default kernels only (FFNET_E2E_REDUCED=1; every family in the release suite)"
   echo "   end-to-end is reduced (FFNET_E2E_REDUCED=1): the other kernel families and the naive reference"
   echo "   ops on the first model only; every model still runs on its best kernels at both sizes"
   FFNET_E2E_REDUCED=1 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install --no-suite fresh-machine --no-suite accuracy \
