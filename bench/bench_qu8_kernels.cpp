@@ -84,7 +84,7 @@ void igemm(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int channe
       .c = y.data(),
       .ldc = std::size_t(channels),
       .epilogue = e.get()};
-  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(*kernel, channels, 9, 1));
+  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(*kernel, channels, 9, false, 1));
   for (auto _ : state) {
     ops::gemm::qu8_igemm(*kernel, problem, 1, {scratch.data(), scratch.size()});
     benchmark::ClobberMemory();

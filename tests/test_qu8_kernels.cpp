@@ -99,7 +99,7 @@ std::vector<std::uint8_t> naive(const Data& d, const Case& c, int MR) {
       float v = std::fma(float(std::int32_t(dot) - e.correction[j]), e.scale[j], e.bias[j]);
       if (e.residual) v = std::fma(float(int(e.residual[i * kLd + j]) - e.residual_zero), e.residual_scale, v);
       if (e.relu && v < 0) v = 0;
-      if (c.float_output) std::memcpy(out.data() + (j * kLd + std::size_t(i)) * 4, &v, 4);
+      if (c.float_output) std::memcpy(out.data() + (std::size_t(i) * kLd + j) * 4, &v, 4);
       else out[std::size_t(i) * kLd + j] = quantize_u8(v, e.out_inverse_scale, e.out_zero);
     }
   return out;

@@ -155,8 +155,8 @@ void f32_winograd_f43_output__avx512(const WinogradOutput& job);
 //   v   = fma(float(acc), scale[j], bias[j])                   (the real value)
 //   v   = fma(float(residual - residual_zero), residual_scale, v)   if there is a residual
 //   v   = max(v, 0)                                            if relu
-// and C is quantize_u8(v, out_inverse_scale, out_zero) (ffnet/core/quant.hpp), channels-last:
-// (i, j) at c[i * ldc + j]; or, for the logits (float_output), v channel-major: c[j * ldc + i].
+// and C is quantize_u8(v, out_inverse_scale, out_zero) (ffnet/core/quant.hpp), or for the logits
+// (float_output) v as a float; channels-last either way: (i, j) at c[i * ldc + j].
 struct QuantEpilogue {
   const std::int32_t* correction = nullptr;  // nr values, from the tile's first channel
   const float* scale = nullptr;              // nr values: s_in * s_weight[channel]

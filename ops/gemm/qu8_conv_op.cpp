@@ -68,7 +68,8 @@ class Qu8Conv final : public Op {
     if (out.plane() > std::size_t(INT32_MAX)) throw_input("convolution: image too large");
     auto plan = std::make_unique<Qu8ConvPlan>();
     plan->algorithm = std::string(kernel_.name);
-    plan->scratch_bytes = gemm::qu8_igemm_scratch_bytes(kernel_, spec_.shape.in_channels, spec_.shape.kernel_h * spec_.shape.kernel_w, threads);
+    plan->scratch_bytes = gemm::qu8_igemm_scratch_bytes(
+        kernel_, spec_.shape.in_channels, spec_.shape.kernel_h * spec_.shape.kernel_w, spec_.float_output, threads);
     return plan;
   }
 

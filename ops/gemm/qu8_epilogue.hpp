@@ -19,7 +19,7 @@ inline void qu8_store(const QuantEpilogue& e, int i, int j, std::int32_t dot, vo
                  e.residual_scale, v);
   if (e.relu) v = std::max(v, 0.0f);
   if (e.float_output)
-    static_cast<float*>(c)[std::size_t(j) * ldc + std::size_t(i)] = v;
+    static_cast<float*>(c)[std::size_t(i) * ldc + std::size_t(j)] = v;
   else
     static_cast<std::uint8_t*>(c)[std::size_t(i) * ldc + std::size_t(j)] = quantize_u8(v, e.out_inverse_scale, e.out_zero);
 }

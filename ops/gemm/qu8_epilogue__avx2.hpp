@@ -23,10 +23,8 @@ inline void qu8_store8(const QuantEpilogue& e, int i, int j0, __m256i dot, void*
   }
   // max(0, v) returns v for -0.0, as std::max(v, 0.0f) does.
   if (e.relu) v = _mm256_max_ps(_mm256_setzero_ps(), v);
-  if (e.float_output) {  // channel-major: one float per channel plane
-    alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, v);
-    for (int j = 0; j < 8; ++j) static_cast<float*>(c)[std::size_t(j0 + j) * ldc + std::size_t(i)] = lanes[j];
+  if (e.float_output) {
+    _mm256_storeu_ps(static_cast<float*>(c) + std::size_t(i) * ldc + std::size_t(j0), v);
     return;
   }
   __m256 t = _mm256_mul_ps(v, _mm256_set1_ps(e.out_inverse_scale));

@@ -53,11 +53,8 @@ inline void store16(const QuantEpilogue& e, const Channels16& k, int i, __m512i 
     return;
   }
   if (e.relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);  // v for -0.0, as std::max(v, 0.0f)
-  if (e.float_output) {  // channel-major: one float per channel plane
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, v);
-    for (int j = 0; j < 16 && (k.mask >> j & 1); ++j)
-      static_cast<float*>(c)[std::size_t(k.j0 + j) * ldc + std::size_t(i)] = lanes[j];
+  if (e.float_output) {
+    _mm512_mask_storeu_ps(static_cast<float*>(c) + std::size_t(i) * ldc + std::size_t(k.j0), k.mask, v);
     return;
   }
   __m512 t = _mm512_mul_ps(v, _mm512_set1_ps(e.out_inverse_scale));

@@ -33,7 +33,8 @@ struct Qu8IgemmProblem {
   const std::int8_t* packed = nullptr;  // qu8_igemm_pack_weights, for the kernel's NR
   Qu8WeightLayout weights;              // qu8_igemm_weight_layout
   // Output pixel p, channel j: u8 at c[(p - c_pixel0) * ldc + j] (ldc = out_channels), or with
-  // float_output at c[j * ldc + p - c_pixel0] (ldc = the output plane). The residual, if any, at
+  // float_output at c[j * ldc + p - c_pixel0] (ldc = the output plane: the driver transposes the
+  // kernels' channels-last tiles). The residual, if any, at
   // epilogue.residual[(p - c_pixel0) * ld_residual + j].
   void* c = nullptr;
   std::size_t ldc = 0;
@@ -50,7 +51,8 @@ Qu8WeightLayout qu8_igemm_weight_layout(int out_channels, int in_channels, int t
 void qu8_igemm_pack_weights(const std::int8_t* oihw, int in_channels, const Qu8WeightLayout& layout,
                             std::int8_t* packed);
 
-std::size_t qu8_igemm_scratch_bytes(const Qu8IgemmKernelInfo& kernel, int in_channels, int taps, int threads);
+std::size_t qu8_igemm_scratch_bytes(const Qu8IgemmKernelInfo& kernel, int in_channels, int taps, bool float_output,
+                                    int threads);
 void qu8_igemm(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& problem, int threads,
                std::span<std::byte> scratch);
 
