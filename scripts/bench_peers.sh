@@ -2,8 +2,8 @@
 # ffnet.cpp against PyTorch, ONNX Runtime, OpenVINO, ncnn and OpenCV DNN on the same random-weight
 # model, the same input and the same thread count, one peer after another; prints one table.
 #
-#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [--no-int8] [--first-result MODEL@HxW]
-#                          [MODEL@HxW ...]
+#   scripts/bench_peers.sh [--threads N] [--runs N] [--scaling-rounds N] [--no-int8] [--int8-rounds N]
+#                          [--first-result MODEL@HxW | --no-first-result] [MODEL@HxW ...]
 #
 # Default rows: ffnet40S_dBBB_mobile@1024x2048, ffnet122NS_CCC_mobile@512x1024,
 # ffnet18_dAAC@1024x2048 at their natural sizes, and small inputs where the per-size algorithm
@@ -15,7 +15,8 @@
 # with no rows to run only that table). Every row also runs int8 (--no-int8: not): ffnet.cpp on
 # the file ffnet-quantize makes from the row's input, ONNX Runtime on the QDQ model
 # bench_peers/make_qdq.py makes with python3-onnx (min/max ranges of the same input), OpenVINO on
-# the same QDQ model, and a table of ffnet.cpp's ratios to ONNX Runtime. OpenVINO (CPU plugin,
+# the same QDQ model, and a table of ffnet.cpp's ratios to ONNX Runtime, measured again in
+# --int8-rounds alternating rounds (default 3) so that the machine's drift falls on both. OpenVINO (CPU plugin,
 # latency hint, f32 precision) runs the ONNX exports; ncnn (fp32) runs them converted by pnnx's
 # binary. LiteRT (TFLite, XNNPACK) is skipped: ONNX -> TFLite needs onnx2tf and TensorFlow, and
 # PyTorch -> TFLite litert-torch with torch >= 2.4 (Debian's is 1.13) and JAX. Installs what it
@@ -32,6 +33,7 @@ work=${FFNET_PEERS_DIR:-$root/.peers}
 threads=2
 runs=5
 scaling_rounds=3
+int8_rounds=3
 rows=()
 first_result=(segmentation_ffnet150_AAA@64x128)
 first_result_given=0
@@ -42,10 +44,12 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --scaling-rounds) scaling_rounds=$2; shift 2 ;;
     --no-int8) int8=0; shift ;;
+    --int8-rounds) int8_rounds=$2; shift 2 ;;
+    --no-first-result) first_result=(); first_result_given=1; shift ;;
     --first-result)
       [ "$first_result_given" -eq 1 ] || first_result=()
       first_result_given=1; first_result+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *@*) rows+=("$1"); shift ;;
     *) echo "bench_peers.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -91,4 +95,4 @@ int8_args=()
 
 exec /usr/bin/python3 "$root/scripts/bench_peers/run_all.py" --root "$root" --work "$work" \
   --binary "$build/examples/ffnet-segment" --venv "$venv" "${int8_args[@]}" --threads "$threads" --runs "$runs" \
-  --scaling-rounds "$scaling_rounds" --first-result "${first_result[@]}" -- "${rows[@]}"
+  --scaling-rounds "$scaling_rounds" --int8-rounds "$int8_rounds" --first-result "${first_result[@]}" -- "${rows[@]}"
