@@ -22,18 +22,19 @@ namespace {
 using namespace ffnet;
 using namespace ffnet::bench;
 
-void conv_op(benchmark::State& state, const Layer* layer, ConvAlgorithm algorithm) {
+void conv_op(benchmark::State& state, const Layer* layer, ConvAlgorithm algorithm, ops::Isa isa) {
+  if (!ops::isa_supported(isa)) return state.SkipWithError("ISA not supported");
   const int threads = int(state.range(0));
   LayerData d(*layer);
   const auto conv = ops::make_conv({.shape = layer->shape, .residual = layer->residual, .relu = true},
                                    {d.weight.data(), d.weight.size()},
                                    {d.bias.data(), layer->bias ? d.bias.size() : 0},
-                                   {.isa = ops::best_isa(), .conv_algorithm = algorithm});
+                                   {.isa = isa, .conv_algorithm = algorithm});
   const std::vector<ConstView> inputs = d.inputs();
   const test::PlannedOp planned(*conv, test::dims_of(inputs), d.out_dims, threads);
   state.SetLabel(planned.plan().algorithm);
   for (auto _ : state) planned.run(inputs, View{d.output.data(), d.out_dims});
-  set_flops(state, d.flops(layer->shape), threads);
+  set_flops(state, d.flops(layer->shape), threads, fma_peak_of(isa.features));
 }
 
 void conv_with_kernel(benchmark::State& state, const Layer* layer,
@@ -57,7 +58,7 @@ void conv_with_kernel(benchmark::State& state, const Layer* layer,
                  d.residual.size() ? d.residual.data() : nullptr, d.out_dims.plane(), true};
   AlignedArray<float> scratch(g::gemm_scratch_floats(*kernel, problem.n, problem.k, threads));
   for (auto _ : state) g::gemm(*kernel, problem, threads, {scratch.data(), scratch.size()});
-  set_flops(state, d.flops(layer->shape), threads);
+  set_flops(state, d.flops(layer->shape), threads, fma_peak_of(kernel->required));
 }
 
 // Winograd with the kernel's Winograd blocking replaced: `tiles` output tiles transformed and
@@ -122,7 +123,7 @@ void register_winograd_crossover() {
   for (const Layer& layer : layers)  // the vector is complete: its addresses are stable now
     for (const auto& [kind, algorithm] : {std::pair{"exact", ConvAlgorithm::exact}, {"winograd", ConvAlgorithm::winograd}})
       benchmark::RegisterBenchmark(("crossover/" + std::string(layer.name) + "/" + kind).c_str(), conv_op, &layer,
-                                   algorithm)
+                                   algorithm, ops::best_isa())
           ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
@@ -150,10 +151,15 @@ void register_winograd_blocking_sweep() {
 const bool registered = [] {
   for (const Layer& layer : kLayers) {
     const std::string name = layer.name;
-    benchmark::RegisterBenchmark(("conv/" + name).c_str(), conv_op, &layer, ConvAlgorithm::exact)
+    benchmark::RegisterBenchmark(("conv/" + name).c_str(), conv_op, &layer, ConvAlgorithm::exact, ops::best_isa())
+        ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+    // The whole op as `--isa avx2_fma --exact` runs it, against the 256-bit FMA peak.
+    benchmark::RegisterBenchmark(("conv/" + name + "/isa:avx2_fma").c_str(), conv_op, &layer, ConvAlgorithm::exact,
+                                 ops::Isa::avx2_fma)
         ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     if (ops::gemm::winograd_applies(layer.shape))
-      benchmark::RegisterBenchmark(("winograd/" + name).c_str(), conv_op, &layer, ConvAlgorithm::winograd)
+      benchmark::RegisterBenchmark(("winograd/" + name).c_str(), conv_op, &layer, ConvAlgorithm::winograd,
+                                   ops::best_isa())
           ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
     for (const auto& kernel : ops::gemm::gemm_kernels()) {
       if (kernel.required == ops::Isa::scalar.features) continue;

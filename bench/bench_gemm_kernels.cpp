@@ -37,7 +37,7 @@ void kernel_loops(benchmark::State& state, const GemmKernelInfo* kernel, GemmBlo
                     std::size_t(nc), epilogue);
     benchmark::ClobberMemory();
   }
-  bench::set_flops(state, 2.0 * mc * nc * kc, 1);
+  bench::set_flops(state, 2.0 * mc * nc * kc, 1, bench::fma_peak_of(kernel->required));
 }
 
 const bool registered = [] {

@@ -25,6 +25,7 @@ using ops::gemm::Qu8IgemmKernelInfo;
 void peaks(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(bench::fma_peak_flops());
   state.counters["fp32_fma_GFLOPs"] = bench::fma_peak_flops() * 1e-9;
+  state.counters["fp32_fma256_GFLOPs"] = bench::fma256_peak_flops() * 1e-9;
   state.counters["int8_dot_GOPs"] = bench::int8_dot_peak_ops() * 1e-9;
 }
 
