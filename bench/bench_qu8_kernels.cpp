@@ -95,17 +95,54 @@ void igemm(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int channe
   bench::set_int8_peak_share(state, ops, 1);
 }
 
+// A stem over 3 colours (taps gathered into patches): 7x7/2 3->64 (ffnet18/34's ResNet stem) or
+// 3x3/2 3->32 (the S and N models'), on a 512x1024 input, one core.
+void stem(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int kernel_size, int out_channels) {
+  if (!ops::gemm::runnable(*kernel)) return state.SkipWithError("ISA not supported");
+  const int h = 512, w = 1024, taps = kernel_size * kernel_size, out_h = h / 2, out_w = w / 2;
+  AlignedArray<std::uint8_t> x(std::size_t(h) * w * 3), y(std::size_t(out_h) * out_w * std::size_t(out_channels));
+  fill(x);
+  const auto layout = ops::gemm::qu8_igemm_weight_layout(out_channels, 3, taps, kernel->nr);
+  std::vector<std::int8_t> weights(std::size_t(out_channels) * 3 * std::size_t(taps));
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = std::int8_t(int(i % 7) - 3);
+  AlignedArray<std::int8_t> packed(layout.bytes());
+  ops::gemm::qu8_igemm_pack_weights(weights.data(), 3, layout, packed.data());
+  const Epilogue e(out_channels);
+  const ops::gemm::Qu8IgemmProblem problem{
+      .in = {.input = {x.data(), {3, h, w}}, .height = h, .kernel_h = kernel_size, .kernel_w = kernel_size,
+             .stride = 2, .pad = kernel_size / 2, .zero_point = 3},
+      .out_w = out_w,
+      .pixels = out_h * out_w,
+      .packed = packed.data(),
+      .weights = layout,
+      .c = y.data(),
+      .ldc = std::size_t(out_channels),
+      .epilogue = e.get()};
+  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(*kernel, 3, taps, false, 1));
+  for (auto _ : state) {
+    ops::gemm::qu8_igemm(*kernel, problem, 1, {scratch.data(), scratch.size()});
+    benchmark::ClobberMemory();
+  }
+  const double ops = 2.0 * out_h * out_w * out_channels * 3 * taps;
+  state.counters["GOPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate);
+  bench::set_int8_peak_share(state, ops, 1);
+}
+
 const bool registered = [] {
   benchmark::RegisterBenchmark("peak/measured", peaks)->Iterations(1);
   for (const Qu8IgemmKernelInfo& kernel : ops::gemm::qu8_igemm_kernels()) {
     const std::string name(kernel.name);
-    for (auto [channels, taps] : {std::pair{64, 9}, {256, 9}, {128, 1}})
+    for (auto [channels, taps] : {std::pair{64, 9}, {256, 9}, {128, 1}, {148, 1}})
       benchmark::RegisterBenchmark(
           ("qu8_microkernel/" + name + "/" + std::to_string(channels) + "x" + std::to_string(taps)).c_str(),
           microkernel, &kernel, channels, taps);
     for (int channels : {32, 64, 128})
       benchmark::RegisterBenchmark(("qu8_igemm/" + name + "/" + std::to_string(channels)).c_str(), igemm, &kernel,
                                    channels);
+    benchmark::RegisterBenchmark(("qu8_stem/" + name + "/7x7s2_3to64@512x1024").c_str(), stem, &kernel, 7, 64)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("qu8_stem/" + name + "/3x3s2_3to32@512x1024").c_str(), stem, &kernel, 3, 32)
+        ->Unit(benchmark::kMillisecond);
   }
   return true;
 }();
