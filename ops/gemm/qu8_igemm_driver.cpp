@@ -113,6 +113,8 @@ void build_chunk(const Sources& s, int first, int end, const std::uint8_t** a) {
 
 // With patches: pixel i of the chunk's tile gets its taps' channels side by side (the padding's
 // taps the zero point) at patches + (tile * MR + i) * patch_bytes, and a[tile * MR + i] points there.
+// The bytes after the taps (patch_bytes is a multiple of 4) are read against zero weights: they
+// are zeroed once per call (clear_patch_ends), never written here.
 // kRowBytes: kernel_w x channels when known at compile time (9 and 21: the stems' 3x3 and 7x7
 // over 3 colours; each window row one inlined copy, not a call), else 0.
 template <int kRowBytes>
@@ -120,35 +122,46 @@ void build_patches(const Sources& s, int first, int end, std::uint8_t* patches, 
                    const std::uint8_t** a) {
   const Qu8IgemmInput& in = s.p->in;
   const int in_w = in.input.dims.w, channels = in.input.dims.c, out_w = s.p->out_w;
-  const std::size_t row_bytes = std::size_t(in.kernel_w) * std::size_t(channels);
-  const std::size_t in_row = std::size_t(in_w) * std::size_t(channels);
+  const std::size_t pixel_bytes = std::size_t(channels);
+  const std::size_t row_bytes = std::size_t(in.kernel_w) * pixel_bytes;
+  const std::size_t in_row = std::size_t(in_w) * pixel_bytes;
   const int tiles = std::min(kChunkTiles, ceil_div(end - first, s.mr));
   int oy = first / out_w, ox = first % out_w;
   for (int n = 0; n < tiles * s.mr; ++n) {
     if (first + n < end && n > 0 && ++ox == out_w) ox = 0, ++oy;  // past the end: the last pixel again
     const int iy0 = oy * in.stride - in.pad, ix0 = ox * in.stride - in.pad;
-    std::uint8_t* const patch = patches + std::size_t(n) * patch_bytes;
-    std::uint8_t* dst = patch;
-    a[n] = patch;
+    std::uint8_t* dst = patches + std::size_t(n) * patch_bytes;
+    a[n] = dst;
+    // Where window row ky, column 0 would be, as an offset: it may lie outside the input.
+    const std::ptrdiff_t window = std::ptrdiff_t(iy0 - in.row0) * std::ptrdiff_t(in_row) +
+                                  std::ptrdiff_t(ix0) * std::ptrdiff_t(channels);
     if (iy0 >= 0 && iy0 + in.kernel_h <= in.height && ix0 >= 0 && ix0 + in.kernel_w <= in_w) {
-      const std::uint8_t* src = in.input.data + std::size_t(iy0 - in.row0) * in_row + std::size_t(ix0) * std::size_t(channels);
+      const std::uint8_t* src = in.input.data + window;
       for (int ky = 0; ky < in.kernel_h; ++ky, src += in_row, dst += row_bytes)
         std::memcpy(dst, src, kRowBytes > 0 ? std::size_t(kRowBytes) : row_bytes);
-    } else {
-      for (int ky = 0; ky < in.kernel_h; ++ky) {
-        const int iy = iy0 + ky;
-        for (int kx = 0; kx < in.kernel_w; ++kx, dst += channels) {
-          const int ix = ix0 + kx;
-          const std::uint8_t* src =
-              iy < 0 || iy >= in.height || ix < 0 || ix >= in_w
-                  ? s.zero
-                  : in.input.data + std::size_t(iy - in.row0) * in_row + std::size_t(ix) * std::size_t(channels);
-          std::memcpy(dst, src, std::size_t(channels));
-        }
-      }
+      continue;
     }
-    std::fill(dst, patch + patch_bytes, std::uint8_t(0));  // read, against zero weights
+    // At the map's edges: each window row as the zero point, the columns inside, the zero point.
+    const int kx0 = std::max(0, -ix0), kx1 = std::min(in.kernel_w, in_w - ix0);
+    const std::uint8_t z = in.zero_point;
+    for (int ky = 0; ky < in.kernel_h; ++ky, dst += row_bytes) {
+      const int iy = iy0 + ky;
+      if (iy < 0 || iy >= in.height || kx0 >= kx1) {
+        std::memset(dst, z, row_bytes);
+        continue;
+      }
+      const std::ptrdiff_t inside = window + std::ptrdiff_t(ky) * std::ptrdiff_t(in_row) +
+                                    std::ptrdiff_t(kx0) * std::ptrdiff_t(channels);
+      std::memset(dst, z, std::size_t(kx0) * pixel_bytes);
+      std::memcpy(dst + std::size_t(kx0) * pixel_bytes, in.input.data + inside, std::size_t(kx1 - kx0) * pixel_bytes);
+      std::memset(dst + std::size_t(kx1) * pixel_bytes, z, std::size_t(in.kernel_w - kx1) * pixel_bytes);
+    }
   }
+}
+
+// Zeroes the bytes after the taps of every patch of a thread's chunk (see build_patches).
+void clear_patch_ends(std::uint8_t* patches, std::size_t patch_bytes, std::size_t used, int count) {
+  for (int n = 0; n < count; ++n) std::memset(patches + std::size_t(n) * patch_bytes + used, 0, patch_bytes - used);
 }
 
 // The tiles of output pixels [first, end) (one chunk) for channel block `block`; float output
@@ -250,6 +263,9 @@ void qu8_igemm(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int t
     std::byte* mine = thread_base + std::size_t(thread) * per_thread;
     const auto** a = reinterpret_cast<const std::uint8_t**>(mine);
     auto* stage = reinterpret_cast<float*>(mine + per_thread - stage_bytes(kernel, floats));
+    auto* patch_area = reinterpret_cast<std::uint8_t*>(mine + pointer_bytes);
+    if (patches && begin < stop)
+      clear_patch_ends(patch_area, patch_bytes, std::size_t(channels * taps), int(chunk_pointers(kernel, 1)));
     int built = -1;
     for (int item = begin; item < stop; ++item) {
       const int chunk = item / blocks, block = item % blocks;
@@ -257,7 +273,7 @@ void qu8_igemm(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int t
       if (chunk != built) {
         if (patches)
           (row_bytes == 9 ? build_patches<9> : row_bytes == 21 ? build_patches<21> : build_patches<0>)(
-              sources, first, last, reinterpret_cast<std::uint8_t*>(mine + pointer_bytes), patch_bytes, a);
+              sources, first, last, patch_area, patch_bytes, a);
         else
           build_chunk(sources, first, last, a);
         built = chunk;
