@@ -40,6 +40,29 @@ inline void pack_border_row(float* dst, const float* row, int x0, int len, int s
   Rows::zero(dst + last, len - last);
 }
 
+// Row kk of the run, `len` columns from image column x0 (inside the row when `inside`, else
+// zeros outside it), cut at the micro-panels it crosses.
+template <class Rows>
+inline void pack_row(const PackRun& r, float* dst, const float* row, int x0, bool inside) {
+  const int width = int(r.dst_stride);  // a micro-panel's columns
+  int t = 0;
+  int count = r.panel_columns > 0 && r.panel_columns < r.len ? r.panel_columns : r.len;
+  float* panel_row = dst - (width - count);  // this row in the first panel, its column 0
+  while (true) {
+    if (row == nullptr)
+      Rows::zero(dst, count);
+    else if (inside)
+      Rows::copy(dst, row + (x0 + t * r.stride), count, r.stride);
+    else
+      pack_border_row<Rows>(dst, row, x0 + t * r.stride, count, r.stride, r.width);
+    t += count;
+    if (t >= r.len) return;
+    panel_row += r.panel_stride;
+    dst = panel_row;
+    count = r.len - t < width ? r.len - t : width;
+  }
+}
+
 template <class Rows>
 inline void pack_run_with(const PackRun& run) {
   // Fields copied to locals: SIMD stores may alias anything, so the compiler would otherwise
@@ -55,16 +78,13 @@ inline void pack_run_with(const PackRun& run) {
     const int iy = r.y0 + ky;
     const int ix = r.x0 + kx;
     if (iy < 0 || iy >= r.height) {
-      Rows::zero(dst, r.len);
+      pack_row<Rows>(r, dst, nullptr, ix, false);
     } else {
       const float* row =
           r.image + std::size_t(c) * r.plane + std::size_t(iy - r.row0) * std::size_t(r.width);
-      if (ix >= 0 && ix + span < r.width) {
-        prefetch_next_run(row + ix, span + 1);
-        Rows::copy(dst, row + ix, r.len, r.stride);
-      } else {
-        pack_border_row<Rows>(dst, row, ix, r.len, r.stride, r.width);
-      }
+      const bool inside = ix >= 0 && ix + span < r.width;
+      if (inside) prefetch_next_run(row + ix, span + 1);
+      pack_row<Rows>(r, dst, row, ix, inside);
     }
     if (++kx == r.kernel_w) {
       kx = 0;
