@@ -19,6 +19,7 @@ inline double fma_peak_of(ops::CpuFeatures required) {
   const bool avx2_only = required.has(ops::CpuFeature::avx2) && !required.has(ops::CpuFeature::avx512f);
   return avx2_only && fma256_peak_flops() > 0 ? fma256_peak_flops() : fma_peak_flops();
 }
+
 // int8 op/s of one core running only VNNI dot products (vpdpbusd: 2 ops per u8 x s8 product);
 // 0 where the machine has none.
 double int8_dot_peak_ops();

@@ -65,6 +65,19 @@ void microkernel(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int 
   bench::set_int8_peak_share(state, ops, 1);
 }
 
+// The driver on `problem`, one core: `op_count` operations per run, as GOPS and as the share of
+// the VNNI peak.
+void time_igemm(benchmark::State& state, const Qu8IgemmKernelInfo& kernel, const ops::gemm::Qu8IgemmProblem& problem,
+                int in_channels, int taps, double op_count) {
+  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(kernel, in_channels, taps, false, 1));
+  for (auto _ : state) {
+    ops::gemm::qu8_igemm(kernel, problem, 1, {scratch.data(), scratch.size()});
+    benchmark::ClobberMemory();
+  }
+  state.counters["GOPS"] = benchmark::Counter(op_count, benchmark::Counter::kIsIterationInvariantRate);
+  bench::set_int8_peak_share(state, op_count, 1);
+}
+
 void igemm(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int channels) {
   if (!ops::gemm::runnable(*kernel)) return state.SkipWithError("ISA not supported");
   const int h = 64, w = 128;
@@ -85,14 +98,7 @@ void igemm(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int channe
       .c = y.data(),
       .ldc = std::size_t(channels),
       .epilogue = e.get()};
-  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(*kernel, channels, 9, false, 1));
-  for (auto _ : state) {
-    ops::gemm::qu8_igemm(*kernel, problem, 1, {scratch.data(), scratch.size()});
-    benchmark::ClobberMemory();
-  }
-  const double ops = 2.0 * h * w * channels * channels * 9;
-  state.counters["GOPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate);
-  bench::set_int8_peak_share(state, ops, 1);
+  time_igemm(state, *kernel, problem, channels, 9, 2.0 * h * w * channels * channels * 9);
 }
 
 // A stem over 3 colours (taps gathered into patches): 7x7/2 3->64 (ffnet18/34's ResNet stem) or
@@ -118,14 +124,7 @@ void stem(benchmark::State& state, const Qu8IgemmKernelInfo* kernel, int kernel_
       .c = y.data(),
       .ldc = std::size_t(out_channels),
       .epilogue = e.get()};
-  AlignedArray<std::byte> scratch(ops::gemm::qu8_igemm_scratch_bytes(*kernel, 3, taps, false, 1));
-  for (auto _ : state) {
-    ops::gemm::qu8_igemm(*kernel, problem, 1, {scratch.data(), scratch.size()});
-    benchmark::ClobberMemory();
-  }
-  const double ops = 2.0 * out_h * out_w * out_channels * 3 * taps;
-  state.counters["GOPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate);
-  bench::set_int8_peak_share(state, ops, 1);
+  time_igemm(state, *kernel, problem, 3, taps, 2.0 * out_h * out_w * out_channels * 3 * taps);
 }
 
 const bool registered = [] {

@@ -40,14 +40,15 @@ inline void pack_border_row(float* dst, const float* row, int x0, int len, int s
   Rows::zero(dst + last, len - last);
 }
 
-// Row kk of the run, `len` columns from image column x0 (inside the row when `inside`, else
-// zeros outside it), cut at the micro-panels it crosses.
+// One row of the run, `len` columns from image column x0 of `row`, cut at the micro-panels it
+// crosses: all zeros when `row` is null (a row outside the image), copied when `inside` (every
+// column inside the row), else zeros for the columns outside the row.
 template <class Rows>
 inline void pack_row(const PackRun& r, float* dst, const float* row, int x0, bool inside) {
   const int width = int(r.dst_stride);  // a micro-panel's columns
   int t = 0;
   int count = r.panel_columns > 0 && r.panel_columns < r.len ? r.panel_columns : r.len;
-  float* panel_row = dst - (width - count);  // this row in the first panel, its column 0
+  float* panel_row = dst;  // this row's column 0 in the current panel, once past the first
   while (true) {
     if (row == nullptr)
       Rows::zero(dst, count);
@@ -55,8 +56,9 @@ inline void pack_row(const PackRun& r, float* dst, const float* row, int x0, boo
       Rows::copy(dst, row + (x0 + t * r.stride), count, r.stride);
     else
       pack_border_row<Rows>(dst, row, x0 + t * r.stride, count, r.stride, r.width);
+    if (t + count >= r.len) return;
+    if (t == 0) panel_row -= width - count;  // the first panel's column 0 (count = panel_columns)
     t += count;
-    if (t >= r.len) return;
     panel_row += r.panel_stride;
     dst = panel_row;
     count = r.len - t < width ? r.len - t : width;

@@ -181,12 +181,10 @@ void run_tiles(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int f
     const std::size_t pixel = std::size_t(tile0 - p.c_pixel0);
     QuantEpilogue et = e;
     if (et.residual) et.residual += pixel * et.ld_residual + std::size_t(j0);
-    if (floats)
-      kernel.run(std::min(mr, end - tile0), nr_here, p.weights.in_channels, taps, a, w,
-                 stage + std::size_t(tile0 - first) * ld_stage, ld_stage, et);
-    else
-      kernel.run(std::min(mr, end - tile0), nr_here, p.weights.in_channels, taps, a, w,
-                 static_cast<std::uint8_t*>(p.c) + pixel * p.ldc + std::size_t(j0), p.ldc, et);
+    void* c = floats ? static_cast<void*>(stage + std::size_t(tile0 - first) * ld_stage)
+                     : static_cast<void*>(static_cast<std::uint8_t*>(p.c) + pixel * p.ldc + std::size_t(j0));
+    kernel.run(std::min(mr, end - tile0), nr_here, p.weights.in_channels, taps, a, w, c, floats ? ld_stage : p.ldc,
+               et);
   }
   if (!floats) return;
   float* plane = static_cast<float*>(p.c) + std::size_t(j0) * p.ldc + std::size_t(first - p.c_pixel0);

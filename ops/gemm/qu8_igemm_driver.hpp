@@ -33,8 +33,8 @@ struct Qu8IgemmProblem {
   const std::int8_t* packed = nullptr;  // qu8_igemm_pack_weights, for the kernel's NR
   Qu8WeightLayout weights;              // qu8_igemm_weight_layout
   // Output pixel p, channel j: u8 at c[(p - c_pixel0) * ldc + j] (ldc = out_channels), or with
-  // float_output at c[j * ldc + p - c_pixel0] (ldc = the output plane: the driver transposes the
-  // kernels' channels-last tiles). The residual, if any, at
+  // float_output at c[j * ldc + p - c_pixel0] (ldc = the output plane; the driver transposes the
+  // kernels' channels-last tiles into it). The residual, if any, at
   // epilogue.residual[(p - c_pixel0) * ld_residual + j].
   void* c = nullptr;
   std::size_t ldc = 0;
