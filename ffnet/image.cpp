@@ -106,14 +106,18 @@ Image load_image(const std::string& path, const ImageLimits& limits) {
   return decode_image(bytes, path, limits);
 }
 
-Tensor image_to_input(const Image& image) {
-  Tensor t({1, 3, image.height, image.width});
-  const std::size_t plane = std::size_t(image.width) * std::size_t(image.height);
+Tensor image_to_input(const Image& image) { return pixels_to_input(image.rgb.data(), image.height, image.width); }
+
+Tensor pixels_to_input(const std::uint8_t* pixels, int height, int width, ChannelOrder order) {
+  if (height < 1 || width < 1) throw_input("a picture of " + std::to_string(height) + "x" + std::to_string(width) + " pixels");
+  Tensor t({1, 3, height, width});
+  const std::size_t plane = std::size_t(width) * std::size_t(height);
   for (int c = 0; c < 3; ++c) {
     float* out = t.data() + std::size_t(c) * plane;
     const float scale = 1.0f / (255.0f * kStd[c]);
     const float shift = kMean[c] / kStd[c];
-    for (std::size_t i = 0; i < plane; ++i) out[i] = float(image.rgb[3 * i + std::size_t(c)]) * scale - shift;
+    const std::size_t source = order == ChannelOrder::rgb ? std::size_t(c) : std::size_t(2 - c);
+    for (std::size_t i = 0; i < plane; ++i) out[i] = float(pixels[3 * i + source]) * scale - shift;
   }
   return t;
 }

@@ -36,6 +36,10 @@ Image load_image(const std::string& path, const ImageLimits& limits = {});
 // ImageNet normalisation (spec section 7): RGB / 255, minus mean, divided by std, as a
 // 1 x 3 x H x W tensor.
 Tensor image_to_input(const Image& image);
+// The same from pixels in memory: height x width x 3 bytes, row-major, in RGB order or in BGR
+// (OpenCV's).
+enum class ChannelOrder { rgb, bgr };
+Tensor pixels_to_input(const std::uint8_t* pixels, int height, int width, ChannelOrder order = ChannelOrder::rgb);
 
 // Bilinear resize of every image of an N x C x H x W tensor to height x width, as PyTorch's
 // F.interpolate(mode="bilinear", align_corners=False) without antialiasing.

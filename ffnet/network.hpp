@@ -138,6 +138,9 @@ class Network {
   // input: N x 3 x H x W float32, normalised (spec section 7). Any H, W the layers allow.
   Tensor forward(const Tensor& input, int threads = 0) const;
   void forward(const Tensor& input, Tensor& output, Workspace& workspace) const;
+  // The same on memory the caller owns (a numpy array's), read and written in place: `output`
+  // must have output_shape(input.shape) and must not overlap the input (Error(usage)).
+  void forward(ConstBatch input, Batch output, Workspace& workspace) const;
 
   const Graph& graph() const;  // the model's internals (ffnet/graph.hpp), for tests and tools
 
@@ -146,6 +149,7 @@ class Network {
   explicit Network(std::unique_ptr<Impl> impl);
   const Impl& impl() const;  // throws Error(usage) for a moved-from network
   void prepare(Workspace& ws, Dims input) const;
+  void run_batch(ConstBatch input, Batch output, Workspace& ws) const;
   void run_node(std::size_t index, Workspace& ws) const;
   void run_banded(std::size_t pair_index, Workspace& ws, double* producer_ms, double* consumer_ms) const;
   void notify(std::size_t index, Workspace& ws, double ms, int image, bool whole = true) const;

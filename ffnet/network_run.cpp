@@ -4,6 +4,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <cstring>
 
 #include "ffnet/core/error.hpp"
@@ -31,9 +33,8 @@ namespace {
 constexpr std::int64_t kMaxInputDim = std::int64_t{1} << 20;
 
 // Refuses what is not an N x 3 x H x W float32 tensor of a sensible size (allocates nothing).
-void check_input_shape(const std::vector<std::int64_t>& shape) {
-  if (shape.size() != 4 || shape[1] != 3)
-    throw_input("input must be N x 3 x H x W, got a tensor of rank " + std::to_string(shape.size()));
+void check_input_shape(std::span<const std::int64_t> shape) {
+  if (shape.size() != 4 || shape[1] != 3) throw_input("input must be N x 3 x H x W, got shape " + shape_string(shape));
   for (std::int64_t d : shape)
     if (d < 1 || d > kMaxInputDim) throw_input("input dimension " + std::to_string(d) + " is out of range");
 }
@@ -136,17 +137,43 @@ void Network::forward(const Tensor& input, Tensor& output, Workspace& ws) const 
     throw_input(std::string("input must be float32, got ") + dtype_name(input.dtype()));
   check_input_shape(input.shape());
   if (ws.check_finite_input) check_finite(input, "input");
-  const Dims in_dims = input.image_dims();
-  prepare(ws, in_dims);
+  prepare(ws, input.image_dims());
+  const Dims out_dims = ws.state_->dims[std::size_t(net.graph.output)];
+  if (!has_output_shape(output, net.config.task, input.batch(), out_dims)) output = Tensor(output_shape(input.shape()));
+  run_batch(batch_of(input), batch_of(output), ws);
+}
+
+void Network::forward(ConstBatch input, Batch output, Workspace& ws) const {
+  const Impl& net = impl();
+  if (!ws.state_) throw_usage("forward: this Workspace was moved from");
+  const InUseGuard guard(ws.in_use_.flag);
+  if (input.data == nullptr || output.data == nullptr) throw_usage("forward: null input or output");
+  check_input_shape(input.shape);
+  if (ws.check_finite_input) check_finite(input, "input");
+  prepare(ws, {int(input.shape[1]), int(input.shape[2]), int(input.shape[3])});
+  const Dims out = ws.state_->dims[std::size_t(net.graph.output)];
+  const std::array<std::int64_t, 4> want{input.shape[0], out.c, out.h, out.w};
+  const std::size_t rank = net.config.task == Task::classification ? 2 : 4;
+  if (output.shape.size() != rank || !std::equal(output.shape.begin(), output.shape.end(), want.begin()))
+    throw_usage("forward: the output must have shape " + shape_string(std::span(want.data(), rank)) + ", got " +
+                shape_string(output.shape));
+  const float* in_end = input.data + input.size();
+  if (std::less<const float*>{}(output.data, in_end) && std::less<const float*>{}(input.data, output.data + output.size()))
+    throw_usage("forward: the output overlaps the input");
+  run_batch(input, output, ws);
+}
+
+// The forward proper, on a workspace in use and prepared for the input's size.
+void Network::run_batch(ConstBatch input, Batch output, Workspace& ws) const {
+  const Impl& net = impl();
   Workspace::State& st = *ws.state_;
   const Graph& graph = net.graph;
+  const Dims in_dims{int(input.shape[1]), int(input.shape[2]), int(input.shape[3])};
   const Dims out_dims = st.dims[std::size_t(graph.output)];
-  if (!has_output_shape(output, net.config.task, input.batch(), out_dims)) output = Tensor(output_shape(input.shape()));
-
-  for (int n = 0; n < input.batch(); ++n) {
+  for (int n = 0; n < int(input.shape[0]); ++n) {
     // The input is only ever read: no node writes to a value it reads.
-    st.values[std::size_t(graph.input)] = input.image(n);
-    st.values[std::size_t(graph.output)] = output.image(n);
+    st.values[std::size_t(graph.input)] = ConstView{input.data + std::size_t(n) * in_dims.size(), in_dims};
+    st.values[std::size_t(graph.output)] = View{output.data + std::size_t(n) * out_dims.size(), out_dims};
     std::size_t next_band = 0;
     for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
       if (next_band < net.bands.size() && i == net.bands[next_band].producer) {

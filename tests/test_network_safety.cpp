@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <vector>
 
 #include "ffnet/core/error.hpp"
 #include "ffnet/core/memory_limit.hpp"
@@ -158,4 +160,39 @@ TEST_CASE("non-finite input: refused by default, naming the element; propagated 
     CHECK(non_finite[i] == non_finite[0]);
   }
   MESSAGE(non_finite[0], " of ", outputs, " outputs are NaN on every path");
+}
+
+TEST_CASE("forward on borrowed memory: the Tensor forward's bits; wrong outputs and overlaps refused") {
+  for (const bool int8 : {false, true}) {
+    const ffnet::Network net = ffnet::testing::load_random_model(kModel, 5, {}, int8);
+    const ffnet::Tensor x = ffnet::testing::random_input(67, 130, 9);
+    const ffnet::Tensor expected = net.forward(x, 2);
+    ffnet::Workspace ws(2);
+    // Unaligned memory, as a numpy array's may be: one float past an aligned start.
+    std::vector<float> in(x.size() + 1), out(expected.size() + 1);
+    std::copy(x.data(), x.data() + x.size(), in.begin() + 1);
+    net.forward({in.data() + 1, x.shape()}, {out.data() + 1, expected.shape()}, ws);
+    CHECK(std::equal(out.begin() + 1, out.end(), expected.data()));
+
+    auto usage_error_of = [&](ffnet::ConstBatch input, ffnet::Batch output) -> std::string {
+      try {
+        net.forward(input, output, ws);
+      } catch (const ffnet::Error& e) {
+        CHECK(e.kind() == ffnet::ErrorKind::usage);
+        return e.what();
+      }
+      return "";
+    };
+    const std::vector<std::int64_t> wrong{1, 19, 3, 3};
+    CHECK(usage_error_of({in.data() + 1, x.shape()}, {out.data(), wrong}).find("the output must have shape") !=
+          std::string::npos);
+    std::vector<float> shared(x.size() + expected.size());
+    CHECK(usage_error_of({shared.data(), x.shape()}, {shared.data() + x.size() - 1, expected.shape()}) ==
+          "forward: the output overlaps the input");
+    CHECK(usage_error_of({shared.data() + expected.size() - 1, x.shape()}, {shared.data(), expected.shape()}) ==
+          "forward: the output overlaps the input");
+    const std::vector<std::int64_t> rank3{3, 67, 130};
+    CHECK_THROWS_WITH(net.forward({in.data(), rank3}, {out.data(), expected.shape()}, ws),
+                      "input must be N x 3 x H x W, got shape [3, 67, 130]");
+  }
 }

@@ -168,11 +168,11 @@ Tensor read_npy(const ByteSource& source) {
   return t;
 }
 
-void write_npy(const std::string& path, const Tensor& tensor) {
+void write_npy(const std::string& path, ConstBatch tensor) {
   std::string shape;
-  for (std::int64_t d : tensor.shape()) shape += std::to_string(d) + ", ";
-  if (tensor.shape().size() > 1) shape.resize(shape.size() - 2);
-  else if (!tensor.shape().empty()) shape.resize(shape.size() - 1);  // "(5,)"
+  for (std::int64_t d : tensor.shape) shape += std::to_string(d) + ", ";
+  if (tensor.shape.size() > 1) shape.resize(shape.size() - 2);
+  else if (!tensor.shape.empty()) shape.resize(shape.size() - 1);  // "(5,)"
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
   std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -186,7 +186,7 @@ void write_npy(const std::string& path, const Tensor& tensor) {
   AtomicFile out(path);
   out.write(prefix.data(), prefix.size());
   out.write(header.data(), header.size());
-  out.write(tensor.data(), tensor.size() * sizeof(float));
+  out.write(tensor.data, tensor.size() * sizeof(float));
   out.commit();
 }
 

@@ -15,6 +15,7 @@ Tensor read_npy(const ByteSource& source);
 inline Tensor read_npy(const std::string& path) { return read_npy(*open_file(path)); }
 
 // Version 1.0, '<f4', C order, header padded to a multiple of 64 bytes; written atomically.
-void write_npy(const std::string& path, const Tensor& tensor);
+void write_npy(const std::string& path, ConstBatch values);  // any rank, memory the caller owns
+inline void write_npy(const std::string& path, const Tensor& tensor) { write_npy(path, batch_of(tensor)); }
 
 }  // namespace ffnet::weights

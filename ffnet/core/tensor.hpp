@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -14,6 +15,13 @@
 #include "ffnet/core/error.hpp"
 
 namespace ffnet {
+
+// "[1, 3, 512, 1024]"
+inline std::string shape_string(std::span<const std::int64_t> shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
 
 // The size of one image's activations: channels x height x width, row-major.
 struct Dims {
@@ -139,11 +147,7 @@ class Tensor {
   }
   int batch() const { return shape_.empty() ? 0 : int(shape_[0]); }
 
-  std::string shape_str() const {
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape_.size(); ++i) s += (i ? ", " : "") + std::to_string(shape_[i]);
-    return s + "]";
-  }
+  std::string shape_str() const { return shape_string(shape_); }
 
   // Element count of a shape, refusing negative dimensions and more than kMaxAllocationBytes.
   static std::size_t checked_element_count(const std::vector<std::int64_t>& shape, std::size_t element_bytes = 4) {
@@ -174,11 +178,36 @@ class Tensor {
   AlignedBuffer buffer_;
 };
 
-// The index (one per dimension) of the first element of the float32 tensor `t` that is NaN or
-// infinite; empty if every element is finite.
-std::vector<std::int64_t> first_non_finite(const Tensor& t);
+// A float32 batch (N x C x H x W, or N x C) in row-major memory that someone else owns: a
+// Tensor's, a numpy array's. The shape is borrowed too.
+template <class T>
+struct BasicBatch {
+  T* data = nullptr;
+  std::span<const std::int64_t> shape;
+
+  std::size_t size() const {
+    std::size_t n = 1;
+    for (std::int64_t d : shape) n *= std::size_t(d);
+    return n;
+  }
+  operator BasicBatch<const T>() const  // NOLINT: batches convert to const freely
+    requires(!std::is_const_v<T>)
+  {
+    return {data, shape};
+  }
+};
+using Batch = BasicBatch<float>;
+using ConstBatch = BasicBatch<const float>;
+inline ConstBatch batch_of(const Tensor& t) { return {t.data(), t.shape()}; }
+inline Batch batch_of(Tensor& t) { return {t.data(), t.shape()}; }
+
+// The index (one per dimension) of the first element that is NaN or infinite; empty if every
+// element is finite.
+std::vector<std::int64_t> first_non_finite(ConstBatch values);
+inline std::vector<std::int64_t> first_non_finite(const Tensor& t) { return first_non_finite(batch_of(t)); }
 // Throws ffnet::Error(input) "<name>: element [n, c, y, x] is NaN (or infinite): ..." unless every
-// element of `t` is finite.
-void check_finite(const Tensor& t, const std::string& name);
+// element is finite.
+void check_finite(ConstBatch values, const std::string& name);
+inline void check_finite(const Tensor& t, const std::string& name) { check_finite(batch_of(t), name); }
 
 }  // namespace ffnet
