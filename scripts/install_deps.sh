@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ffnet.cpp needs, skipping those already installed.
 #   scripts/install_deps.sh build    compiler, meson, ninja, stb
-#   scripts/install_deps.sh test     + doctest, Eigen, python3-torch, python3-numpy, python3-pil
+#   scripts/install_deps.sh test     + doctest, Eigen, python3-torch, python3-numpy, python3-pil, and for
+#                                      the Python module and its tests python3-dev, python3-venv, pybind11-dev,
+#                                      python3-pytest, python3-dask, python3-distributed
 #   scripts/install_deps.sh bench    + Google Benchmark, Eigen
 #   scripts/install_deps.sh fuzz     + clang with libFuzzer, the sanitizer runtimes and libomp
 #                                      (with its ThreadSanitizer tool, archer)
@@ -11,7 +13,8 @@ packages=(g++ meson ninja-build pkg-config libstb-dev)
 for group in "$@"; do
   case "$group" in
     build) ;;
-    test) packages+=(doctest-dev libeigen3-dev libbenchmark-dev python3-torch python3-numpy python3-pil) ;;
+    test) packages+=(doctest-dev libeigen3-dev libbenchmark-dev python3-torch python3-numpy python3-pil
+                     python3-dev python3-venv pybind11-dev python3-pytest python3-dask python3-distributed) ;;
     bench) packages+=(libbenchmark-dev libeigen3-dev python3-torch python3-numpy) ;;
     fuzz) packages+=(clang libclang-rt-14-dev libomp-14-dev doctest-dev libeigen3-dev libbenchmark-dev) ;;
     *) echo "install_deps.sh: unknown group '$group' (build, test, bench, fuzz)" >&2; exit 2 ;;

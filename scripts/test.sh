@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh test
 build=${FFNET_BUILD_DIR:-build}
-# Tests and benches 'enabled': a missing dependency is a configure error here, never a smaller suite.
-bash scripts/configure.sh "$build" --buildtype=release -Dtests=enabled -Dbenches=enabled
+# Tests, benches and the Python module 'enabled': a missing dependency is a configure error here,
+# never a smaller suite.
+bash scripts/configure.sh "$build" --buildtype=release -Dtests=enabled -Dbenches=enabled -Dpython=enabled
 start=$SECONDS
 ninja -C "$build" -j "${FFNET_JOBS:-$(nproc)}"
 echo "== release build: ok in $((SECONDS - start)) s"

@@ -22,7 +22,7 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/t
 setup() {  # setup DIR SANITIZERS (an old directory gets these options too)
   CXX=clang++ bash scripts/configure.sh "$1" --buildtype=plain -Db_ndebug=false -Db_sanitize="$2" \
     -Db_lundef=false -Dcpp_args="$sanitizer_args" -Dcpp_link_args="['-fno-sanitize-recover=undefined']" \
-    -Dtests=enabled -Dbenches=disabled
+    -Dtests=enabled -Dbenches=disabled -Dpython=disabled
 }
 
 step_asan() {
@@ -30,6 +30,8 @@ step_asan() {
   setup build-asan address,undefined
   ninja -C build-asan -j "$jobs" meson-test-prereq  # what the tests need: no benchmarks
   echo "   not run here: suite 'python' (pure Python, no C++ code; run in the release suite above)"
+  echo "   and the Python module's tests (an instrumented extension needs the sanitizer runtime preloaded into"
+  echo "   Python; its C++ paths, Network::forward on borrowed memory included, run here in the network tests)"
   echo "   and suite 'install' (links libffnet.a with pkg-config's flags only, which cannot link an instrumented library)"
   echo "   and suite 'fresh-machine' (builds its own release tree of the sources with the test packages hidden)"
   echo "   and suite 'accuracy' (demo-miou, demo-int8: 80 pictures each through the commands, 15 min under ASan;"
