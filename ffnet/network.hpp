@@ -149,6 +149,7 @@ class Network {
   explicit Network(std::unique_ptr<Impl> impl);
   const Impl& impl() const;  // throws Error(usage) for a moved-from network
   void prepare(Workspace& ws, Dims input) const;
+  Dims checked_prepare(ConstBatch input, Workspace& ws) const;
   void run_batch(ConstBatch input, Batch output, Workspace& ws) const;
   void run_node(std::size_t index, Workspace& ws) const;
   void run_banded(std::size_t pair_index, Workspace& ws, double* producer_ms, double* consumer_ms) const;

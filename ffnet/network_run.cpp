@@ -135,10 +135,7 @@ void Network::forward(const Tensor& input, Tensor& output, Workspace& ws) const 
   const InUseGuard guard(ws.in_use_.flag);
   if (input.dtype() != DType::f32)
     throw_input(std::string("input must be float32, got ") + dtype_name(input.dtype()));
-  check_input_shape(input.shape());
-  if (ws.check_finite_input) check_finite(input, "input");
-  prepare(ws, input.image_dims());
-  const Dims out_dims = ws.state_->dims[std::size_t(net.graph.output)];
+  const Dims out_dims = checked_prepare(batch_of(input), ws);
   if (!has_output_shape(output, net.config.task, input.batch(), out_dims)) output = Tensor(output_shape(input.shape()));
   run_batch(batch_of(input), batch_of(output), ws);
 }
@@ -148,10 +145,7 @@ void Network::forward(ConstBatch input, Batch output, Workspace& ws) const {
   if (!ws.state_) throw_usage("forward: this Workspace was moved from");
   const InUseGuard guard(ws.in_use_.flag);
   if (input.data == nullptr || output.data == nullptr) throw_usage("forward: null input or output");
-  check_input_shape(input.shape);
-  if (ws.check_finite_input) check_finite(input, "input");
-  prepare(ws, {int(input.shape[1]), int(input.shape[2]), int(input.shape[3])});
-  const Dims out = ws.state_->dims[std::size_t(net.graph.output)];
+  const Dims out = checked_prepare(input, ws);
   const std::array<std::int64_t, 4> want{input.shape[0], out.c, out.h, out.w};
   const std::size_t rank = net.config.task == Task::classification ? 2 : 4;
   if (output.shape.size() != rank || !std::equal(output.shape.begin(), output.shape.end(), want.begin()))
@@ -161,6 +155,14 @@ void Network::forward(ConstBatch input, Batch output, Workspace& ws) const {
   if (std::less<const float*>{}(output.data, in_end) && std::less<const float*>{}(input.data, output.data + output.size()))
     throw_usage("forward: the output overlaps the input");
   run_batch(input, output, ws);
+}
+
+// Both forwards' checks of the input, then the workspace planned for its size; the output's dims.
+Dims Network::checked_prepare(ConstBatch input, Workspace& ws) const {
+  check_input_shape(input.shape);
+  if (ws.check_finite_input) check_finite(input, "input");
+  prepare(ws, {int(input.shape[1]), int(input.shape[2]), int(input.shape[3])});
+  return ws.state_->dims[std::size_t(impl().graph.output)];
 }
 
 // The forward proper, on a workspace in use and prepared for the input's size.

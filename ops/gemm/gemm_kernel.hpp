@@ -51,8 +51,9 @@ void f32_gemm_6x64__avx512(int mr, int nr, std::size_t kc, const float* a, const
 // dst_stride ones to the next panel's first column, and so on; 0: one panel.
 // Row k of B is (channel c, tap ky, kx) in c-major order; its value in the run's column t is
 // image[c][y0 + ky][x0 + kx + t * stride], zero outside the image (element (c, y, x) at
-// image[c * plane + (y - row0) * width + x]: the image may hold only the rows from row0 on). A plain K x N matrix with row stride ld is the 1x1 case: height 1,
-// plane ld, y0 0, x0 the first column. Only elements inside the image are read.
+// image[c * plane + (y - row0) * width + x]: the image may hold only the rows from row0 on).
+// A plain K x N matrix with row stride ld is the 1x1 case: height 1, plane ld, y0 0, x0 the
+// first column. Only elements inside the image are read.
 struct PackRun {
   const float* image;
   std::size_t plane;
