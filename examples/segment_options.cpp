@@ -22,7 +22,7 @@ const std::vector<OptionSpec> kSegmentOptions = {
     {"quiet", "", "no progress bar"},
     {"profile", "", "print a per-layer time table and the peak activation memory"},
     {"benchmark", "N", "time N forwards after one warm-up; print median_ms, min_ms, peak_rss_mb, gflop"},
-    {"isa", "NAME", "instruction-set level: scalar, avx2_fma, avx_vnni, avx512, avx512_vnni, neon, neon_dot "
+    {"isa", "NAME", "instruction-set level: scalar, avx2_fma, avx_vnni, avx512, avx512_vnni, neon, neon_dot, neon_i8mm "
                     "(default: the richest this CPU supports)"},
     {"reference", "", "run every op through the naive reference implementation (slow)"},
     {"exact", "", "no Winograd: every convolution summed exactly as the reference does"},

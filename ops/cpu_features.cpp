@@ -20,16 +20,16 @@ namespace ffnet::ops {
 namespace {
 
 constexpr Isa kLevels[] = {Isa::scalar, Isa::avx2_fma, Isa::avx_vnni, Isa::avx512, Isa::avx512_vnni,
-                           Isa::neon, Isa::neon_dot};
+                           Isa::neon, Isa::neon_dot, Isa::neon_i8mm};
 
 constexpr std::string_view kFeatureNames[] = {"avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl",
                                               "avx512_vnni", "avx512_bf16", "avx_vnni", "asimd", "asimddp",
                                               "i8mm", "bf16"};
 static_assert(std::size(kFeatureNames) == std::size_t(CpuFeature::count));
 
+#ifdef FFNET_X86
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
-#ifdef FFNET_X86
 struct CpuidRegs {
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
 };
@@ -98,7 +98,10 @@ std::string_view feature_name(CpuFeature feature) {
 std::string CpuFeatures::str() const {
   std::string out;
   for (unsigned f = 0; f < unsigned(CpuFeature::count); ++f)
-    if (has(CpuFeature(f))) out += (out.empty() ? "" : " ") + std::string(feature_name(CpuFeature(f)));
+    if (has(CpuFeature(f))) {
+      if (!out.empty()) out += ' ';
+      out += feature_name(CpuFeature(f));
+    }
   return out.empty() ? "none" : out;
 }
 

@@ -62,6 +62,7 @@ struct Isa {
   static const Isa avx512_vnni;  // + AVX512_VNNI, and AVX512_BF16 where present
   static const Isa neon;         // aarch64 Advanced SIMD
   static const Isa neon_dot;     // + the dot product instructions (sdot/udot)
+  static const Isa neon_i8mm;    // + the int8 matrix multiply extension (usdot/sudot, mmla)
 };
 
 inline constexpr Isa Isa::scalar{"scalar", {}};
@@ -74,6 +75,7 @@ inline constexpr Isa Isa::avx512_vnni{"avx512_vnni", {CpuFeature::avx2, CpuFeatu
                                                       CpuFeature::avx512_vnni}};
 inline constexpr Isa Isa::neon{"neon", {CpuFeature::asimd}};
 inline constexpr Isa Isa::neon_dot{"neon_dot", {CpuFeature::asimd, CpuFeature::asimddp}};
+inline constexpr Isa Isa::neon_i8mm{"neon_i8mm", {CpuFeature::asimd, CpuFeature::asimddp, CpuFeature::i8mm}};
 
 // Every level, from the fewest features to the most within each processor family.
 std::span<const Isa> isa_levels();

@@ -30,8 +30,9 @@ std::unique_ptr<Op> make_qu8_conv(const Qu8ConvSpec& spec, std::span<const std::
 
 namespace qu8 {
 // The per-output-channel constants of the epilogue, shared by the fast and reference ops:
-// correction[o] = z_in * sum_k w[o][k], scale[o] = s_in * s_w[o].
+// weight_sum[o] = sum_k w[o][k], correction[o] = z_in * weight_sum[o], scale[o] = s_in * s_w[o].
 struct ConvConstants {
+  std::vector<std::int32_t> weight_sum;
   std::vector<std::int32_t> correction;
   std::vector<float> scale;
   std::vector<float> bias;

@@ -35,6 +35,7 @@ TEST_CASE("isa: feature sets say what they hold; levels nest as documented") {
   CHECK(Isa::avx512_vnni.features.contains(Isa::avx512.features));
   CHECK(!Isa::avx512.features.contains(Isa::avx_vnni.features));  // AVX-VNNI is not implied by AVX-512
   CHECK(Isa::neon_dot.features.contains(Isa::neon.features));
+  CHECK(Isa::neon_i8mm.features.contains(Isa::neon_dot.features));
 }
 
 TEST_CASE("isa: FFNET_ISA override") {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -38,7 +39,7 @@ struct Data {
   std::vector<std::uint8_t> zero_point;
   std::vector<const std::uint8_t*> a;
   std::vector<std::uint8_t> residual;
-  std::vector<std::int32_t> correction;
+  std::vector<std::int32_t> correction, weight_sum;
   std::vector<float> scale, bias;
   QuantEpilogue epilogue;
 };
@@ -65,12 +66,16 @@ Data make_data(const Case& c, int MR, std::uint32_t seed) {
   std::uniform_real_distribution<float> uniform(-1, 1);
   for (int j = 0; j < c.nr; ++j) {
     d.correction.push_back(std::int32_t(rng() % 20000) - 10000);
+    std::int32_t sum = 0;
+    for (std::size_t k = 0; k < std::size_t(c.kc) * std::size_t(c.ks); ++k) sum += d.w[std::size_t(j) * c.kc * c.ks + k];
+    d.weight_sum.push_back(sum);
     // Scales so that outputs land around, inside and beyond [0, 255] after requantisation.
     d.scale.push_back(std::ldexp(0.5f + 0.5f * std::abs(uniform(rng)), -12 - int(rng() % 6)));
     d.bias.push_back(uniform(rng) * 4);
   }
   QuantEpilogue& e = d.epilogue;
   e.correction = d.correction.data();
+  e.weight_sum = d.weight_sum.data();
   e.scale = d.scale.data();
   e.bias = d.bias.data();
   e.residual = c.residual ? d.residual.data() : nullptr;
@@ -157,7 +162,11 @@ TEST_CASE("qu8 SIMD kernels: the same contract, so bit for bit the scalar kernel
   for (const Qu8IgemmKernelInfo& kernel : qu8_igemm_kernels()) {
     if (&kernel == &scalar) continue;
     if (!runnable(kernel)) {
-      MESSAGE("skipped " << kernel.name << ": this CPU lacks " << kernel.required.str());
+      std::string missing;
+      for (unsigned f = 0; f < unsigned(ops::CpuFeature::count); ++f)
+        if (kernel.required.has(ops::CpuFeature(f)) && !ops::cpu_features().has(ops::CpuFeature(f)))
+          missing.append(" ").append(ops::feature_name(ops::CpuFeature(f)));
+      MESSAGE("skipped " << kernel.name << ": this CPU lacks" << missing);
       continue;
     }
     ++tested;
@@ -165,4 +174,29 @@ TEST_CASE("qu8 SIMD kernels: the same contract, so bit for bit the scalar kernel
     check_kernel(kernel, 100);
   }
   MESSAGE(tested << " SIMD qu8 kernels tested on this CPU");
+}
+
+TEST_CASE("qu8 kernel table: the first kernel in order of preference whose features the level has") {
+  for (const ops::Isa& isa : ops::isa_levels()) {
+    CAPTURE(isa.name);
+    const Qu8IgemmKernelInfo& k = default_qu8_igemm_kernel(isa);
+    CHECK(isa.features.contains(k.required));
+    for (const Qu8IgemmKernelInfo& other : qu8_igemm_kernels()) {
+      if (&other == &k) break;
+      CHECK(!isa.features.contains(other.required));
+    }
+  }
+  CHECK(default_qu8_igemm_kernel(ops::Isa::scalar).name == "qu8_igemm_4x8c4__scalar");
+#if defined(__x86_64__)
+  CHECK(default_qu8_igemm_kernel(ops::Isa::avx2_fma).name == "qu8_igemm_6x8c4__avx2");
+  CHECK(default_qu8_igemm_kernel(ops::Isa::avx_vnni).name == "qu8_igemm_6x16c4__avxvnni");
+  CHECK(default_qu8_igemm_kernel(ops::Isa::avx512_vnni).name == "qu8_igemm_8x32c4__avx512vnni");
+#elif defined(__aarch64__)
+  CHECK(default_qu8_igemm_kernel(ops::Isa::neon).name == "qu8_igemm_4x8c4__neon");
+  CHECK(default_qu8_igemm_kernel(ops::Isa::neon_dot).name == "qu8_igemm_8x8c4__neondot");
+  CHECK(default_qu8_igemm_kernel(ops::Isa::neon_i8mm).name == "qu8_igemm_8x8c4__neoni8mm");
+#endif
+  // The ISA levels this CPU runs the distinct kernel families with (test_qu8_conv.cpp).
+  for (const ops::Isa& isa : isas_with_distinct_qu8_kernels())
+    MESSAGE("qu8 on this CPU: " << isa.name << " -> " << default_qu8_igemm_kernel(isa).name);
 }

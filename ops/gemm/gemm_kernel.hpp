@@ -43,6 +43,8 @@ void f32_gemm_6x16__avx2_fma(int mr, int nr, std::size_t kc, const float* a, con
                              float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 void f32_gemm_6x64__avx512(int mr, int nr, std::size_t kc, const float* a, const float* b,
                            float* c, std::size_t ldc, const GemmEpilogue& epilogue);
+void f32_gemm_8x12__neonfma(int mr, int nr, std::size_t kc, const float* a, const float* b,
+                            float* c, std::size_t ldc, const GemmEpilogue& epilogue);
 
 // One run of B packing: `len` consecutive columns of a B tile (output pixels within one
 // output row) for each of the tile's rows k0 .. k0 + kc - 1, row kk written at dst + kk *
@@ -80,6 +82,7 @@ using PackRunFn = void (*)(const PackRun& run);
 void f32_pack_run__scalar(const PackRun& run);
 void f32_pack_run__avx2(const PackRun& run);
 void f32_pack_run__avx512(const PackRun& run);
+void f32_pack_run__neon(const PackRun& run);
 
 // Winograd F(4x4, 3x3) transforms for a stride-1, pad-1 3x3 convolution (see winograd.hpp).
 // Tiles are numbered row-major over the output, tiles_w per row; tile (ty, tx) covers output
@@ -142,6 +145,8 @@ void f32_winograd_f43_input__avx2(const WinogradInput& job);
 void f32_winograd_f43_output__avx2(const WinogradOutput& job);
 void f32_winograd_f43_input__avx512(const WinogradInput& job);
 void f32_winograd_f43_output__avx512(const WinogradOutput& job);
+void f32_winograd_f43_input__neon(const WinogradInput& job);
+void f32_winograd_f43_output__neon(const WinogradOutput& job);
 
 // ---- int8: u8 activations x s8 weights -> s32, requantised in the epilogue --------------------
 //
@@ -162,8 +167,12 @@ void f32_winograd_f43_output__avx512(const WinogradOutput& job);
 //   v   = max(v, 0)                                            if relu
 // and C is quantize_u8(v, out_inverse_scale, out_zero) (ffnet/core/quant.hpp), or for the logits
 // (float_output) v as a float; channels-last either way: (i, j) at c[i * ldc + j].
+// weight_sum[j] is column j's sum of weights over all taps and channels: kernels without a u8 x s8
+// product (the NEON sdot and plain ones multiply a ^ 0x80 = a - 128) add 128 * weight_sum[j] back;
+// the others ignore it.
 struct QuantEpilogue {
   const std::int32_t* correction = nullptr;  // nr values, from the tile's first channel
+  const std::int32_t* weight_sum = nullptr;  // nr values, from the tile's first channel
   const float* scale = nullptr;              // nr values: s_in * s_weight[channel]
   const float* bias = nullptr;               // nr values, in real units
   const std::uint8_t* residual = nullptr;    // (i, j) at residual[i * ld_residual + j]; null = none
@@ -188,6 +197,12 @@ void qu8_igemm_6x16c4__avxvnni(int mr, int nr, int kc, int ks, const std::uint8_
 void qu8_igemm_6x16c4__avx512vnni_ymm(int mr, int nr, int kc, int ks, const std::uint8_t* const* a,
                                       const std::int8_t* w, void* c, std::size_t ldc, const QuantEpilogue& epilogue);
 void qu8_igemm_6x8c4__avx2(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
+                           void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_8x8c4__neoni8mm(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
+                               void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_8x8c4__neondot(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
+                              void* c, std::size_t ldc, const QuantEpilogue& epilogue);
+void qu8_igemm_4x8c4__neon(int mr, int nr, int kc, int ks, const std::uint8_t* const* a, const std::int8_t* w,
                            void* c, std::size_t ldc, const QuantEpilogue& epilogue);
 
 }  // namespace ffnet::ops::gemm

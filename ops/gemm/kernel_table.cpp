@@ -20,6 +20,13 @@
 //   32..192 x KC 64..256 came within 1.11-1.30x of the best on average, 64/128 among the best
 //   (1.13x at 1 thread, 1.22x at 2).
 // - The scalar kernel's block sizes are not tuned: it is the fallback and the test oracle.
+// - aarch64: one f32 kernel, 8x12 NEON FMA (its file has the register and pipe analysis). Its
+//   block sizes are derived from the caches of Cortex-A76 / Neoverse N1 (64 KiB L1D, 512 KiB-1 MiB
+//   L2), not measured (no ARM hardware here): KC 256 keeps an A micro-panel (8 x 256 floats,
+//   8 KiB) and a B micro-panel (12 x 256, 12 KiB) in under a third of L1D; the MC x KC A block
+//   (96 x 256, 96 KiB) and the KC x NC B tile (256 x 384, 384 KiB) together fill a 512 KiB L2 and
+//   half of a 1 MiB one. Winograd: 48 tiles (4 x NR, 3 transform groups of 16) x KC 128, so one
+//   transform point's B (128 x 48, 24 KiB) stays in L1D next to its A rows.
 #include "ops/gemm/kernel_table.hpp"
 
 #include <algorithm>
@@ -36,6 +43,10 @@ constexpr WinogradKernels kWinogradAvx512{f32_winograd_f43_input__avx512,
 #endif
 
 constexpr GemmKernelInfo kKernels[] = {
+#if defined(__aarch64__)
+    {"f32_gemm_8x12__neonfma", DType::f32, Isa::neon.features, 8, 12, f32_gemm_8x12__neonfma,
+     f32_pack_run__neon, {96, 256, 384}, {f32_winograd_f43_input__neon, f32_winograd_f43_output__neon, 48, 128}},
+#endif
 #if defined(__x86_64__)  // the SIMD kernel libraries are built for x86-64 hosts only
     {"f32_gemm_6x64__avx512", DType::f32, Isa::avx512.features, 6, 64, f32_gemm_6x64__avx512,
      f32_pack_run__avx512, {192, 256, 512}, kWinogradAvx512},
@@ -52,6 +63,9 @@ constexpr GemmKernelInfo kKernels[] = {
 // that defines the result. The EVEX ymm twin of the AVX-VNNI kernel (same code, AVX-512 VL
 // encoding) is never preferred; it is there so that machines with AVX-512 VNNI but no AVX-VNNI
 // (Zen 4) test the 256-bit kernel's code.
+// aarch64: i8mm (sudot, u8 x s8 directly), the dot product (sdot on a ^ 0x80, 128 * sum w added
+// back), plain Advanced SIMD (smull + sadalp on a ^ 0x80); chosen on paper, not measured (no ARM
+// hardware here; the files' comments have the analysis).
 constexpr CpuFeatures kAvx512Vnni = Isa::avx512_vnni.features;
 constexpr Qu8IgemmKernelInfo kQu8Kernels[] = {
 #if defined(__x86_64__)
@@ -59,6 +73,11 @@ constexpr Qu8IgemmKernelInfo kQu8Kernels[] = {
     {"qu8_igemm_6x16c4__avxvnni", Isa::avx_vnni.features, 6, 16, qu8_igemm_6x16c4__avxvnni},
     {"qu8_igemm_6x8c4__avx2", Isa::avx2_fma.features, 6, 8, qu8_igemm_6x8c4__avx2},
     {"qu8_igemm_6x16c4__avx512vnni_ymm", kAvx512Vnni, 6, 16, qu8_igemm_6x16c4__avx512vnni_ymm},
+#endif
+#if defined(__aarch64__)
+    {"qu8_igemm_8x8c4__neoni8mm", Isa::neon_i8mm.features, 8, 8, qu8_igemm_8x8c4__neoni8mm},
+    {"qu8_igemm_8x8c4__neondot", Isa::neon_dot.features, 8, 8, qu8_igemm_8x8c4__neondot},
+    {"qu8_igemm_4x8c4__neon", Isa::neon.features, 4, 8, qu8_igemm_4x8c4__neon},
 #endif
     {"qu8_igemm_4x8c4__scalar", Isa::scalar.features, 4, 8, qu8_igemm_4x8c4__scalar},
 };

@@ -20,9 +20,9 @@ ConvConstants conv_constants(const Qu8ConvSpec& spec, std::span<const std::int8_
                              std::span<const float> weight_scale, std::span<const float> bias) {
   const int m = spec.shape.out_channels, k = gemm::conv_gemm_k(spec.shape);
   ConvConstants c;
-  c.correction.resize(std::size_t(m));
-  gemm::qu8_channel_sums(weight.data(), m, std::size_t(k), c.correction.data());
-  for (std::int32_t& sum : c.correction) sum *= spec.input.zero_point;
+  c.weight_sum.resize(std::size_t(m));
+  gemm::qu8_channel_sums(weight.data(), m, std::size_t(k), c.weight_sum.data());
+  for (std::int32_t sum : c.weight_sum) c.correction.push_back(sum * spec.input.zero_point);
   for (int o = 0; o < m; ++o) {
     c.scale.push_back(spec.input.scale * weight_scale[std::size_t(o)]);
     c.bias.push_back(bias.empty() ? 0.0f : bias[std::size_t(o)]);
@@ -32,6 +32,7 @@ ConvConstants conv_constants(const Qu8ConvSpec& spec, std::span<const std::int8_
 
 gemm::QuantEpilogue epilogue(const Qu8ConvSpec& spec, const ConvConstants& c) {
   return {.correction = c.correction.data(),
+          .weight_sum = c.weight_sum.data(),
           .scale = c.scale.data(),
           .bias = c.bias.data(),
           .residual_scale = spec.residual_params.scale,
@@ -84,7 +85,7 @@ class Qu8Conv final : public Op {
 
   DType output_dtype() const override { return spec_.float_output ? DType::f32 : DType::u8; }
   std::size_t weight_bytes() const override {
-    return packed_.size() + constants_.correction.size() * (sizeof(std::int32_t) + 2 * sizeof(float));
+    return packed_.size() + constants_.correction.size() * (2 * sizeof(std::int32_t) + 2 * sizeof(float));
   }
 
   bool runs_in_bands() const override { return !spec_.residual; }

@@ -173,6 +173,7 @@ void run_tiles(const Qu8IgemmKernelInfo& kernel, const Qu8IgemmProblem& p, int f
   const std::int8_t* w = p.packed + std::size_t(block) * p.weights.block_bytes();
   QuantEpilogue e = p.epilogue;
   e.correction += j0;
+  if (e.weight_sum) e.weight_sum += j0;
   e.scale += j0;
   e.bias += j0;
   const bool floats = e.float_output;

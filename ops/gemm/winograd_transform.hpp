@@ -146,12 +146,23 @@ inline void winograd_input_with(const WinogradInput& job) {
         float* out[6] = {v.v[0][s], v.v[1][s], v.v[2][s], v.v[3][s], v.v[4][s], v.v[5][s]};
         input_1d(in, out);
       }
-      float* dst = w.dst + std::size_t(j / w.nr) * std::size_t(w.depth) * std::size_t(w.nr) +
-                   std::size_t(c) * std::size_t(w.nr) + std::size_t(j % w.nr);
-      for (int xi = 0; xi < 36; ++xi) {
-        const float* src = v.v[xi / 6][xi % 6];
-        float* to = dst + std::size_t(xi) * w.xi_stride;
-        for (int l = 0; l < kLanes; ++l) to[l] = src[l];
+      if (w.nr % kLanes == 0) {  // the 16 lanes lie in one micro-panel
+        float* dst = w.dst + std::size_t(j / w.nr) * std::size_t(w.depth) * std::size_t(w.nr) +
+                     std::size_t(c) * std::size_t(w.nr) + std::size_t(j % w.nr);
+        for (int xi = 0; xi < 36; ++xi) {
+          const float* src = v.v[xi / 6][xi % 6];
+          float* to = dst + std::size_t(xi) * w.xi_stride;
+          for (int l = 0; l < kLanes; ++l) to[l] = src[l];
+        }
+        continue;
+      }
+      // An NR that is not a multiple of 16 (the 12 of the NEON kernel): lanes cross micro-panels,
+      // and the last group may reach past the padded columns.
+      for (int l = 0; l < kLanes && j + l < columns; ++l) {
+        const int column = j + l;
+        float* dst = w.dst + std::size_t(column / w.nr) * std::size_t(w.depth) * std::size_t(w.nr) +
+                     std::size_t(c) * std::size_t(w.nr) + std::size_t(column % w.nr);
+        for (int xi = 0; xi < 36; ++xi) dst[std::size_t(xi) * w.xi_stride] = v.v[xi / 6][xi % 6][l];
       }
     }
   }
