@@ -64,4 +64,3 @@ const bool registered = [] {
 
 }  // namespace
 
-BENCHMARK_MAIN();

@@ -119,4 +119,3 @@ FFNET_OP_BENCH(BM_linear_classifier);
 FFNET_OP_BENCH(BM_add);
 FFNET_OP_BENCH(BM_global_average_pool);
 
-BENCHMARK_MAIN();

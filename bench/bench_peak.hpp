@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <string>
 
 #include "ops/cpu_features.hpp"
 
@@ -20,15 +21,19 @@ inline double fma_peak_of(ops::CpuFeatures required) {
   return avx2_only && fma256_peak_flops() > 0 ? fma256_peak_flops() : fma_peak_flops();
 }
 
-// int8 op/s of one core running only VNNI dot products (vpdpbusd: 2 ops per u8 x s8 product);
-// 0 where the machine has none.
+// int8 op/s of one core running only its int8 dot products (x86: VNNI vpdpbusd; AArch64: sdot
+// where the CPU has the dot-product extension), 2 ops per 8-bit multiply-add; 0 where it has none.
 double int8_dot_peak_ops();
 
-// Counter "vnni_peak%": percent of `threads` cores' int8 dot-product peak reached by `ops`.
+// Why this process's timings mean nothing, or "" if they do: an emulated CPU (FFNET_BENCH_EMULATED
+// set, or an aarch64 process seeing the x86 host's /proc/cpuinfo, as under qemu-user).
+std::string emulation_notice();
+
+// Counter "int8_peak%": percent of `threads` cores' int8 dot-product peak reached by `ops`.
 inline void set_int8_peak_share(benchmark::State& state, double ops, int threads) {
   const double peak = int8_dot_peak_ops();
   if (peak > 0)
-    state.counters["vnni_peak%"] = benchmark::Counter(100.0 * ops / (peak * std::max(threads, 1)),
+    state.counters["int8_peak%"] = benchmark::Counter(100.0 * ops / (peak * std::max(threads, 1)),
                                                       benchmark::Counter::kIsIterationInvariantRate);
 }
 

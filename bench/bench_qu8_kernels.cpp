@@ -6,7 +6,7 @@
 //                                       GOP/s = 2 * MR * NR * C * taps per run
 //   qu8_igemm/<kernel>/<C>              the driver on one thread: a 3x3 convolution of C -> C
 //                                       channels over a 64 x 128 channels-last map
-// vnni_peak% is the share of one core's int8 dot-product peak.
+// int8_peak% is the share of one core's int8 dot-product peak.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -30,13 +30,14 @@ void peaks(benchmark::State& state) {
 }
 
 struct Epilogue {  // per-channel constants for `channels` channels, u8 output with ReLU
-  std::vector<std::int32_t> correction;
+  std::vector<std::int32_t> correction, weight_sum;
   std::vector<float> scale, bias;
   explicit Epilogue(int channels)
-      : correction(std::size_t(channels), 100), scale(std::size_t(channels), 1e-4f), bias(std::size_t(channels), 0.5f) {}
+      : correction(std::size_t(channels), 100), weight_sum(std::size_t(channels), 0), scale(std::size_t(channels), 1e-4f),
+        bias(std::size_t(channels), 0.5f) {}
   ops::gemm::QuantEpilogue get() const {
-    return {.correction = correction.data(), .scale = scale.data(), .bias = bias.data(), .relu = true,
-            .out_inverse_scale = 10.0f};
+    return {.correction = correction.data(), .weight_sum = weight_sum.data(), .scale = scale.data(),
+            .bias = bias.data(), .relu = true, .out_inverse_scale = 10.0f};
   }
 };
 
