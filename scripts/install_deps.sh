@@ -7,6 +7,9 @@
 #   scripts/install_deps.sh bench    + Google Benchmark, Eigen
 #   scripts/install_deps.sh fuzz     + clang with libFuzzer, the sanitizer runtimes and libomp
 #                                      (with its ThreadSanitizer tool, archer)
+#   scripts/install_deps.sh arm      + the aarch64 cross compiler, qemu-user, and Google Benchmark
+#                                      for arm64 (Debian multiarch: adds the arm64 architecture to
+#                                      dpkg once; only :arm64 libraries are installed from it)
 set -euo pipefail
 
 packages=(g++ meson ninja-build pkg-config libstb-dev)
@@ -17,7 +20,8 @@ for group in "$@"; do
                      python3-dev python3-venv pybind11-dev python3-pytest python3-dask python3-distributed) ;;
     bench) packages+=(libbenchmark-dev libeigen3-dev python3-torch python3-numpy) ;;
     fuzz) packages+=(clang libclang-rt-14-dev libomp-14-dev doctest-dev libeigen3-dev libbenchmark-dev) ;;
-    *) echo "install_deps.sh: unknown group '$group' (build, test, bench, fuzz)" >&2; exit 2 ;;
+    arm) packages+=(g++-aarch64-linux-gnu qemu-user doctest-dev libeigen3-dev libbenchmark-dev:arm64) ;;
+    *) echo "install_deps.sh: unknown group '$group' (build, test, bench, fuzz, arm)" >&2; exit 2 ;;
   esac
 done
 
@@ -33,5 +37,9 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
 fi
 echo "Installing: ${missing[*]}"
+if printf '%s\n' "${missing[@]}" | grep -q ':arm64$' && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "Adding the arm64 architecture to dpkg (multiarch), for the arm64 libraries of the cross build"
+  $sudo dpkg --add-architecture arm64
+fi
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

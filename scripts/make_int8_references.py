@@ -8,7 +8,9 @@ inputs (both sizes, one odd).
 OUT/<model>/int8.safetensors, OUT/<model>/<H>x<W>/output.npy (float32 logits) and
 OUT/<model>/<H>x<W>/u8/<value>.npy (every u8 map, as float32 codes 0..255), OUT/done.
 
-usage: /usr/bin/python3 scripts/make_int8_references.py FLOAT_REFDATA FFNET_QUANTIZE OUT
+usage: /usr/bin/python3 scripts/make_int8_references.py FLOAT_REFDATA FFNET_QUANTIZE OUT [WRAPPER...]
+WRAPPER: what runs FFNET_QUANTIZE when it is built for another machine (a cross build's
+exe_wrapper, e.g. qemu-aarch64 -L /usr/aarch64-linux-gnu).
 """
 from __future__ import annotations
 
@@ -29,10 +31,11 @@ CALIBRATION = [(128, 256, 7), (97, 190, 8)]  # size and random stream of each ca
 
 
 def main() -> int:
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 4:
         print(__doc__, file=sys.stderr)
         return 2
-    refdata, quantize, out = sys.argv[1:]
+    refdata, quantize, out = sys.argv[1:4]
+    wrapper = sys.argv[4:]
     torch.use_deterministic_algorithms(True)
     with open(os.path.join(refdata, "done"), encoding="utf-8") as f:
         models = f.read().split()
@@ -45,7 +48,7 @@ def main() -> int:
         for i, (h, w, stream) in enumerate(CALIBRATION):
             np.save(os.path.join(calibration, f"{i}.npy"), random_input(meta["seed"], h, w, stream=stream))
         int8 = os.path.join(directory, "int8.safetensors")
-        subprocess.run([quantize, "--weights", os.path.join(refdata, model, "model.safetensors"),
+        subprocess.run([*wrapper, quantize, "--weights", os.path.join(refdata, model, "model.safetensors"),
                         "--calibration", calibration, "--output", int8, "--quiet", "--threads", "2"],
                        check=True, stdout=subprocess.DEVNULL)
         net = Int8FFNet(int8)

@@ -7,6 +7,7 @@
 
 #include "ops/gemm/kernel_table.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "ffnet/ffnet.hpp"
 #include "tests/tensor_compare.hpp"
@@ -43,6 +46,26 @@ const char* const kRequiredModels[] = {
 bool reduced_run() {
   const char* env = std::getenv("FFNET_E2E_REDUCED");
   return env && *env && std::strcmp(env, "0") != 0;
+}
+
+// FFNET_E2E_MODELS=a,b,... (set by scripts/test_arm.sh, where emulation makes every model take
+// minutes): only those required models, in that order, in the first test case (under
+// FFNET_E2E_REDUCED the first named is the one also run on every kernel family and the
+// reference ops). Printed, never silent.
+std::vector<std::string> checked_models() {
+  const char* env = std::getenv("FFNET_E2E_MODELS");
+  if (env == nullptr || *env == '\0') return {std::begin(kRequiredModels), std::end(kRequiredModels)};
+  std::vector<std::string> models;
+  std::stringstream list(env);
+  for (std::string model; std::getline(list, model, ',');) {
+    REQUIRE_MESSAGE(std::find(std::begin(kRequiredModels), std::end(kRequiredModels), model) != std::end(kRequiredModels),
+                    "FFNET_E2E_MODELS names ", model, ", which is not a required model");
+    models.push_back(model);
+  }
+  REQUIRE_MESSAGE(!models.empty(), "FFNET_E2E_MODELS names no model");
+  std::printf("FFNET_E2E_MODELS: %zu of the %zu required models checked: %s\n", models.size(),
+              std::size(kRequiredModels), env);
+  return models;
 }
 
 fs::path refdata() {
@@ -114,7 +137,9 @@ void check_against_reference(const ffnet::Network& net, const Case& c, int threa
 
 TEST_CASE("every required model matches PyTorch at both sizes, on every kernel family and the reference ops") {
   const fs::path root = refdata();
-  for (const char* model : kRequiredModels) {
+  const std::vector<std::string> models = checked_models();
+  for (const std::string& name : models) {
+    const char* model = name.c_str();
     CAPTURE(model);
     const fs::path model_dir = root / model;
     REQUIRE_MESSAGE(fs::exists(model_dir / "model.safetensors"), "missing reference data for ", model);
@@ -136,7 +161,7 @@ TEST_CASE("every required model matches PyTorch at both sizes, on every kernel f
       check_against_reference(fastest, c, 2, std::string(model) + " " + c.dir.filename().string() + " default",
                               kWinogradTolerance);
     }
-    if (reduced_run() && model != kRequiredModels[0]) {
+    if (reduced_run() && name != models.front()) {
       std::printf("FFNET_E2E_REDUCED: %s checked on %s (exact, Winograd, default) only; other kernel families and reference ops skipped\n",
                   model, best_isa.c_str());
       continue;
