@@ -33,14 +33,15 @@ sysroot=/usr/aarch64-linux-gnu  # Debian's target libraries (libc, libstdc++, li
 run_arm() { qemu-aarch64 -L "$sysroot" "$@"; }
 
 start=$SECONDS
-[ -f "$x86/build.ninja" ] || bash scripts/configure.sh "$x86" --buildtype=release
-ninja -C "$x86" -j "$jobs" examples/ffnet-segment examples/ffnet-quantize
-# The int8 test references are quantised by the x86 ffnet-quantize (the PyTorch references are
-# made by this host's python3 either way): the same kind of file, without minutes of emulation.
+# The x86 build: what the demo's labels are compared with, and the test references (PyTorch's maps
+# of random checkpoints, the int8 files quantised by the x86 ffnet-quantize), which the aarch64
+# tests reuse: the same files, without minutes of emulation.
+[ -f "$x86/build.ninja" ] || bash scripts/configure.sh "$x86" --buildtype=release -Dtests=enabled
+grep -q '^tests/int8-refdata:' <<<"$(ninja -C "$x86" -t targets all)" || bash scripts/configure.sh "$x86" -Dtests=enabled
+ninja -C "$x86" -j "$jobs" examples/ffnet-segment examples/ffnet-quantize tests/refdata tests/int8-refdata
 bash scripts/configure.sh "$arm" --cross-file cross/aarch64-linux-gnu.ini --buildtype=release \
-  -Dtests=enabled -Dbenches=enabled -Dpython=disabled \
-  -Dreference_quantize="$(cd "$x86" && pwd)/examples/ffnet-quantize"
-ninja -C "$arm" -j "$jobs"
+  -Dtests=enabled -Dbenches=enabled -Dpython=disabled -Dreference_data="$(cd "$x86" && pwd)"
+ninja -C "$arm" -j "$jobs" meson-test-prereq examples/ffnet-segment bench/bench_gemm  # what runs below
 aarch64-linux-gnu-readelf -h "$arm/examples/ffnet-segment" | grep -q 'AArch64' \
   || { echo "test_arm.sh: $arm/examples/ffnet-segment is not an aarch64 program" >&2; exit 1; }
 echo "== arm: cross build ok in $((SECONDS - start)) s"

@@ -19,14 +19,28 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
+# The test references (PyTorch's maps of random checkpoints, and their int8 files): the release
+# build's when there is one (scripts/test.sh has just made it), brought up to date there, instead
+# of making them again under the sanitizers (about two minutes for the same kind of files).
+reference_data=""
+release_references() {
+  local release=${FFNET_BUILD_DIR:-build}
+  if [ -f "$release/build.ninja" ] && grep -q '^tests/int8-refdata:' <<<"$(ninja -C "$release" -t targets all 2>/dev/null)"; then
+    ninja -C "$release" -j "$jobs" tests/refdata tests/int8-refdata >/dev/null
+    reference_data=$(cd "$release" && pwd)
+    echo "   test references: the release build's ($release/tests/refdata, $release/tests/int8-refdata)"
+  fi
+}
+
 setup() {  # setup DIR SANITIZERS (an old directory gets these options too)
   CXX=clang++ bash scripts/configure.sh "$1" --buildtype=plain -Db_ndebug=false -Db_sanitize="$2" \
     -Db_lundef=false -Dcpp_args="$sanitizer_args" -Dcpp_link_args="['-fno-sanitize-recover=undefined']" \
-    -Dtests=enabled -Dbenches=disabled -Dpython=disabled
+    -Dtests=enabled -Dbenches=disabled -Dpython=disabled -Dreference_data="$reference_data"
 }
 
 step_asan() {
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the test suite"
+  release_references
   setup build-asan address,undefined
   ninja -C build-asan -j "$jobs" meson-test-prereq  # what the tests need: no benchmarks
   echo "   not run here: suite 'python' (pure Python, no C++ code; run in the release suite above)"
@@ -39,7 +53,9 @@ step_asan() {
   echo "   no-allocation runs the default kernels only (FFNET_E2E_REDUCED=1; every family in the release suite)"
   echo "   end-to-end is reduced (FFNET_E2E_REDUCED=1): the other kernel families and the naive reference"
   echo "   ops on the first model only; every model still runs on its best kernels at both sizes"
-  FFNET_E2E_REDUCED=1 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install --no-suite fresh-machine --no-suite accuracy \
+  echo "   the concurrency test runs 4 rounds per thread (25 in the release suite, 12 under TSan below)"
+  [ -z "$reference_data" ] || echo "   the int8 test files are the release ffnet-quantize's: this ffnet-quantize runs in quantize-cli"
+  FFNET_E2E_REDUCED=1 FFNET_CONCURRENCY_ROUNDS=4 meson test -C build-asan --no-rebuild --print-errorlogs --no-suite python --no-suite install --no-suite fresh-machine --no-suite accuracy \
     --timeout-multiplier 4
 }
 
